@@ -1,0 +1,69 @@
+// Flags every command shares (kubectl's names and meanings) and the choice of cluster source.
+import { Command, Flags } from '@oclif/core';
+import { fileURLToPath } from 'node:url';
+import { SnapshotSource } from '../cluster/snapshot-source.js';
+import { UserError, type ClusterSource } from '../cluster/source.js';
+
+export const DEMO_PATH = fileURLToPath(new URL('../../demo/', import.meta.url));
+
+export const sourceFlags = {
+  kubeconfig: Flags.string({ description: 'path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)', helpGroup: 'CLUSTER' }),
+  context: Flags.string({ description: 'kubeconfig context to use (default: the current context)', helpGroup: 'CLUSTER' }),
+  'request-timeout': Flags.string({ description: 'timeout of each API request, e.g. 30s, 1m (0 = none)', default: '30s', helpGroup: 'CLUSTER' }),
+  snapshot: Flags.string({ description: 'read cluster state from files (kind: List, multi-document YAML/JSON, a directory, or - for stdin)', helpGroup: 'CLUSTER', exclusive: ['demo'] }),
+  demo: Flags.boolean({ description: 'use the bundled demo cluster state', helpGroup: 'CLUSTER', exclusive: ['snapshot'] }),
+  debug: Flags.boolean({ description: 'print stack traces of errors', hidden: true }),
+};
+
+export const namespaceFlag = Flags.string({ char: 'n', description: 'namespace (default: all for status; the context namespace, then "default", otherwise)' });
+export const allNamespacesFlag = Flags.boolean({ char: 'A', description: 'all namespaces' });
+export const selectorFlag = Flags.string({ char: 'l', description: 'pod label selector (kubectl syntax: a=b,c!=d,e in (x,y),!f)' });
+
+export interface SourceFlagValues {
+  kubeconfig?: string;
+  context?: string;
+  'request-timeout'?: string;
+  snapshot?: string;
+  demo?: boolean;
+}
+
+/** Parses kubectl-style durations: 30s, 1m, 1h30m, 500ms, or a bare number of seconds. */
+export function parseDuration(text: string, flag: string): number {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of t.matchAll(re)) {
+    const n = Number(m[1]);
+    total += n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+    consumed += m[0].length;
+  }
+  if (consumed !== t.length || t.length === 0) throw new UserError(`invalid duration for --${flag}: "${text}" (examples: 30s, 2m, 1h)`, 2);
+  return Math.round(total);
+}
+
+export async function openSource(flags: SourceFlagValues): Promise<ClusterSource> {
+  if (flags.demo) return SnapshotSource.fromPath(DEMO_PATH).withInfo({ type: 'demo', location: 'demo/' });
+  if (flags.snapshot) return SnapshotSource.fromPath(flags.snapshot);
+  const { LiveSource } = await import('../cluster/live-source.js');
+  return LiveSource.open({
+    kubeconfig: flags.kubeconfig,
+    context: flags.context,
+    requestTimeoutMs: parseDuration(flags['request-timeout'] ?? '30s', 'request-timeout'),
+  });
+}
+
+export abstract class BaseCommand extends Command {
+  protected source: ClusterSource | null = null;
+
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    await this.source?.close?.();
+    return super.finally(err);
+  }
+
+  /** Errors reach src/cli/main.ts, which prints one line. */
+  protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
+    throw err;
+  }
+}

@@ -1,0 +1,205 @@
+// A lean Kubernetes REST client: authentication and TLS come from client-node (tokens, client
+// certificates, exec plugins), requests and JSON parsing are done here so large lists stay fast.
+// Retries 429/5xx/connection errors with backoff; every failure becomes one clear line.
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { UserError } from './source.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    readonly body: Record<string, unknown> | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export interface RequestLog {
+  method: string;
+  path: string;
+}
+
+export interface ApiClientOptions {
+  timeoutMs: number;
+  /** Attempts for retryable failures (429, 5xx, connection errors). */
+  attempts?: number;
+  /** Base backoff; doubled on each attempt. */
+  backoffMs?: number;
+}
+
+interface Prepared {
+  base: URL;
+  agent: http.Agent;
+  headers: Record<string, string>;
+  tls: boolean;
+  /** TLS options that client-node puts on the request rather than the agent. */
+  extra: https.RequestOptions;
+}
+
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET']);
+
+export class ApiClient {
+  private constructor(
+    private readonly prepared: Prepared,
+    private readonly options: Required<ApiClientOptions>,
+    readonly server: string,
+  ) {}
+
+  static async create(kc: KubeConfig, options: ApiClientOptions): Promise<ApiClient> {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new UserError('the current context has no cluster');
+    let base: URL;
+    try {
+      base = new URL(cluster.server);
+    } catch {
+      throw new UserError(`cluster "${cluster.name}" has an invalid server URL: ${JSON.stringify(cluster.server)}`);
+    }
+    const tls = base.protocol === 'https:';
+    const opts: https.RequestOptions = { headers: {} };
+    if (tls) {
+      try {
+        await kc.applyToHTTPSOptions(opts);
+      } catch (err) {
+        throw new UserError(`cannot set up credentials for context "${kc.getCurrentContext()}": ${(err as Error).message.split('\n')[0]}`);
+      }
+    } else {
+      // client-node refuses plain http; kubectl allows it (e.g. kubectl proxy). Only the auth header is needed.
+      const { KubeConfig: KC } = await import('@kubernetes/client-node');
+      const copy = new KC();
+      copy.loadFromOptions({
+        clusters: [{ ...cluster, skipTLSVerify: true }],
+        users: kc.users,
+        contexts: kc.contexts,
+        currentContext: kc.getCurrentContext(),
+      });
+      try {
+        await copy.applyToHTTPSOptions(opts);
+      } catch (err) {
+        throw new UserError(`cannot set up credentials for context "${kc.getCurrentContext()}": ${(err as Error).message.split('\n')[0]}`);
+      }
+      opts.agent = new http.Agent({ keepAlive: true });
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+    const extra: https.RequestOptions = {};
+    if (opts.auth) extra.auth = opts.auth;
+    const agent = (opts.agent as http.Agent | undefined) ?? (tls ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true }));
+    // Keep connections alive across pages.
+    (agent as http.Agent & { keepAlive?: boolean }).keepAlive = true;
+    return new ApiClient({ base, agent, headers, tls, extra }, { attempts: 4, backoffMs: 250, ...options }, cluster.server);
+  }
+
+  /** GET a path; returns parsed JSON. Retries retryable failures. */
+  async get<T = Record<string, unknown>>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
+    return (await this.request('GET', path, query)) as T;
+  }
+
+  async patch<T = Record<string, unknown>>(path: string, body: unknown, contentType: string): Promise<T> {
+    return (await this.request('PATCH', path, {}, JSON.stringify(body), contentType)) as T;
+  }
+
+  async request(method: string, path: string, query: Record<string, string | number | undefined> = {}, body?: string, contentType?: string): Promise<unknown> {
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      try {
+        return await this.once(method, path, query, body, contentType);
+      } catch (err) {
+        const retry = this.retryDelay(err, attempt);
+        if (retry === null) throw this.toUserFacing(err, method, path);
+        await new Promise((r) => setTimeout(r, retry));
+      }
+    }
+  }
+
+  private retryDelay(err: unknown, attempt: number): number | null {
+    if (attempt >= this.options.attempts) return null;
+    const backoff = this.options.backoffMs * 2 ** (attempt - 1);
+    if (err instanceof ApiError) {
+      if (err.status === 429 || err.status === 500 || err.status === 502 || err.status === 503 || err.status === 504) {
+        const retryAfter = Number((err.body as { retryAfterSeconds?: number } | null)?.retryAfterSeconds);
+        return Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 10_000) : backoff;
+      }
+      return null;
+    }
+    const code = (err as { code?: string })?.code;
+    if (code && RETRYABLE_CODES.has(code)) return backoff;
+    if (err instanceof TruncatedResponse) return backoff;
+    return null;
+  }
+
+  private toUserFacing(err: unknown, method: string, path: string): Error {
+    if (err instanceof ApiError) return err;
+    const code = (err as { code?: string })?.code ?? '';
+    const where = this.server;
+    if (code === 'ECONNREFUSED') return new UserError(`cannot reach the Kubernetes API at ${where}: connection refused`);
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UserError(`cannot reach the Kubernetes API at ${where}: host not found`);
+    if (code === 'REQUEST_TIMEOUT') return new UserError(`request to the Kubernetes API at ${where} timed out after ${this.options.timeoutMs / 1000}s (${method} ${path}); see --request-timeout`);
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME|SSL/i.test(code) || /certificate|TLS|SSL/i.test(String((err as Error)?.message))) {
+      return new UserError(`TLS error talking to ${where}: ${(err as Error).message.split('\n')[0]}`);
+    }
+    if (err instanceof TruncatedResponse) return new UserError(`the Kubernetes API at ${where} closed the connection mid-response (${method} ${path})`);
+    return new UserError(`request to ${where} failed: ${(err as Error)?.message?.split('\n')[0] ?? String(err)}`);
+  }
+
+  private once(method: string, path: string, query: Record<string, string | number | undefined>, body?: string, contentType?: string): Promise<unknown> {
+    const { base, agent, headers, tls, extra } = this.prepared;
+    const url = new URL(base.toString());
+    url.pathname = `${base.pathname.replace(/\/$/, '')}${path}`;
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    const requestHeaders: Record<string, string> = { ...headers, Accept: 'application/json', 'User-Agent': 'kubectl-inject' };
+    if (body !== undefined) {
+      requestHeaders['Content-Type'] = contentType ?? 'application/json';
+      requestHeaders['Content-Length'] = String(Buffer.byteLength(body));
+    }
+    const lib = tls ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = lib.request(url, { method, agent, headers: requestHeaders, ...extra }, (res) => {
+        const chunks: Buffer[] = [];
+        let aborted = false;
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('aborted', () => {
+          aborted = true;
+        });
+        res.on('error', (e) => reject(aborted ? new TruncatedResponse() : e));
+        res.on('end', () => {
+          if (aborted || !res.complete) return reject(new TruncatedResponse());
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          let parsed: unknown = null;
+          try {
+            parsed = text ? JSON.parse(text) : null;
+          } catch {
+            if (status >= 200 && status < 300) return reject(new TruncatedResponse());
+          }
+          if (status >= 200 && status < 300) return resolve(parsed);
+          const st = (parsed && typeof parsed === 'object' ? parsed : {}) as { reason?: string; message?: string; details?: { retryAfterSeconds?: number } };
+          const retryAfter = Number(res.headers['retry-after']);
+          const bodyObj = { ...(st as Record<string, unknown>), retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : st.details?.retryAfterSeconds };
+          const reason = st.reason ?? (status === 401 ? 'Unauthorized' : `HTTP ${status}`);
+          const message = status === 401 ? `Unauthorized: the API server rejected the credentials of the current context (${method} ${path})` : st.message ?? `${reason} (${method} ${path})`;
+          reject(new ApiError(status, reason, message, bodyObj));
+        });
+      });
+      req.setTimeout(this.options.timeoutMs > 0 ? this.options.timeoutMs : 0, () => {
+        req.destroy(Object.assign(new Error('request timed out'), { code: 'REQUEST_TIMEOUT' }));
+      });
+      req.on('error', reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  }
+
+  close(): void {
+    this.prepared.agent.destroy();
+  }
+}
+
+class TruncatedResponse extends Error {
+  constructor() {
+    super('response truncated');
+  }
+}

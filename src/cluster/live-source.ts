@@ -1,0 +1,251 @@
+// State from a live API server: namespaces, webhooks and Istio ConfigMaps read once, pods paged
+// (only a page of raw objects is held at a time), RBAC gaps reported as a partial result.
+import { ApiClient, ApiError } from './api-client.js';
+import { loadKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
+import {
+  configMapRecord,
+  isIstioConfigMap,
+  namespaceRecord,
+  podRecord,
+  proxyConfigRecord,
+  webhookConfigurationRecord,
+  workloadRecord,
+  type RawObject,
+} from './records.js';
+import { UserError, type BaseState, type ClusterSource, type Scope, type SourceInfo } from './source.js';
+import type { PodRecord, WorkloadKind, WorkloadRecord } from '../engine/types.js';
+import { parseSelector, SelectorSyntaxError } from '../engine/selector-syntax.js';
+
+export interface LiveOptions extends KubeconfigOptions {
+  requestTimeoutMs: number;
+  pageSize?: number;
+}
+
+interface ResourcePath {
+  group: string; // '' for core
+  version: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+const RESOURCES = {
+  Namespace: { group: '', version: 'v1', plural: 'namespaces', namespaced: false },
+  Pod: { group: '', version: 'v1', plural: 'pods', namespaced: true },
+  ConfigMap: { group: '', version: 'v1', plural: 'configmaps', namespaced: true },
+  MutatingWebhookConfiguration: { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations', namespaced: false },
+  ProxyConfig: { group: 'networking.istio.io', version: 'v1beta1', plural: 'proxyconfigs', namespaced: true },
+  Deployment: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true },
+  StatefulSet: { group: 'apps', version: 'v1', plural: 'statefulsets', namespaced: true },
+  DaemonSet: { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true },
+  ReplicaSet: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true },
+  Job: { group: 'batch', version: 'v1', plural: 'jobs', namespaced: true },
+  CronJob: { group: 'batch', version: 'v1', plural: 'cronjobs', namespaced: true },
+} satisfies Record<string, ResourcePath>;
+
+export type ResourceKind = keyof typeof RESOURCES;
+
+export function resourcePath(kind: ResourceKind, namespace: string | null, name?: string): string {
+  const r: ResourcePath = RESOURCES[kind];
+  const root = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  const ns = r.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${root}${ns}/${r.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}
+
+const LISTED_WORKLOADS: WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+
+export class LiveSource implements ClusterSource {
+  private constructor(
+    readonly client: ApiClient,
+    private readonly namespace: string,
+    private readonly contextName: string,
+    private readonly pageSize: number,
+  ) {}
+
+  static async open(opts: LiveOptions): Promise<LiveSource> {
+    const { kc, namespace, contextName } = await loadKubeconfig(opts);
+    const client = await ApiClient.create(kc, { timeoutMs: opts.requestTimeoutMs });
+    return new LiveSource(client, namespace, contextName, opts.pageSize ?? 500);
+  }
+
+  info(): SourceInfo {
+    return { type: 'live', location: `${this.contextName} (${this.client.server})` };
+  }
+
+  defaultNamespace(): string {
+    return this.namespace;
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+
+  /** Every page of a list, following continue tokens; an expired token restarts the list without repeating items. */
+  async *listPages(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined> = {}): AsyncIterable<RawObject[]> {
+    const path = resourcePath(kind, namespace);
+    let token: string | undefined;
+    let seen: Set<string> | null = null;
+    for (;;) {
+      let page: { items?: RawObject[]; metadata?: { continue?: string } };
+      try {
+        page = await this.client.get(path, { ...query, limit: this.pageSize, continue: token });
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 410 && token) {
+          // The continue token expired: restart (or continue inconsistently if the server offers a token).
+          const offered = (err.body?.metadata as { continue?: string } | undefined)?.continue;
+          token = offered || undefined;
+          seen ??= new Set();
+          continue;
+        }
+        throw err;
+      }
+      let items = page.items ?? [];
+      const listKind = kind;
+      for (const item of items) item.kind ??= listKind;
+      if (seen) {
+        items = items.filter((i) => !seen!.has(`${i.metadata?.namespace}/${i.metadata?.name}`));
+      }
+      if (token !== undefined || page.metadata?.continue) {
+        // Remember what was yielded in case a later token expires.
+        if (!seen) seen = new Set();
+        for (const i of items) seen.add(`${i.metadata?.namespace}/${i.metadata?.name}`);
+      }
+      yield items;
+      token = page.metadata?.continue || undefined;
+      if (!token) return;
+    }
+  }
+
+  private async listAll(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined> = {}): Promise<RawObject[]> {
+    const out: RawObject[] = [];
+    for await (const page of this.listPages(kind, namespace, query)) out.push(...page);
+    return out;
+  }
+
+  async loadBase(scope: Scope): Promise<BaseState> {
+    const warnings: string[] = [];
+    let partial = false;
+    const forbidden = (what: string, err: unknown, consequence: string): boolean => {
+      if (err instanceof ApiError && err.status === 403) {
+        partial = true;
+        warnings.push(`cannot list ${what} (forbidden): ${consequence}`);
+        return true;
+      }
+      return false;
+    };
+
+    // Namespaces.
+    let namespaces: RawObject[] = [];
+    if (scope.namespace) {
+      try {
+        namespaces = [await this.client.get(resourcePath('Namespace', null, scope.namespace))];
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) throw new UserError(`namespace "${scope.namespace}" not found`);
+        if (!forbidden(`namespace ${scope.namespace}`, err, 'its labels are unknown, decisions assume none')) throw err;
+        namespaces = [{ kind: 'Namespace', metadata: { name: scope.namespace, labels: {} } }];
+      }
+    } else {
+      try {
+        namespaces = await this.listAll('Namespace', null);
+      } catch (err) {
+        if (!forbidden('namespaces', err, 'namespace labels are unknown, decisions assume none')) throw err;
+      }
+    }
+
+    // Webhooks, then the Istio ConfigMaps of the namespaces istiod runs in.
+    let webhooks: RawObject[] = [];
+    try {
+      webhooks = await this.listAll('MutatingWebhookConfiguration', null);
+    } catch (err) {
+      if (!forbidden('mutatingwebhookconfigurations', err, 'no injection webhook is known, every decision says no injection')) throw err;
+    }
+    const webhookRecords = webhooks.map(webhookConfigurationRecord);
+    const istioNamespaces = new Set<string>(['istio-system']);
+    for (const w of webhookRecords) for (const h of w.webhooks) if (h.service?.namespace && h.name.endsWith('sidecar-injector.istio.io')) istioNamespaces.add(h.service.namespace);
+
+    const configMaps: RawObject[] = [];
+    const proxyConfigs: RawObject[] = [];
+    await Promise.all(
+      [...istioNamespaces].map(async (ns) => {
+        try {
+          configMaps.push(...(await this.listAll('ConfigMap', ns)).filter((c) => isIstioConfigMap(String(c.metadata?.name ?? ''))));
+        } catch (err) {
+          if (!forbidden(`configmaps in ${ns}`, err, 'injector configuration unknown, policy "enabled" assumed')) throw err;
+        }
+      }),
+    );
+    try {
+      proxyConfigs.push(...(await this.listAll('ProxyConfig', scope.namespace)));
+    } catch (err) {
+      const missing = err instanceof ApiError && err.status === 404; // CRD not installed
+      if (!missing && !forbidden('proxyconfigs', err, 'image variants set by ProxyConfig are not taken into account')) throw err;
+    }
+    if (scope.namespace && !istioNamespaces.has(scope.namespace)) {
+      // Root-namespace ProxyConfigs apply mesh-wide.
+      try {
+        proxyConfigs.push(...(await this.listAll('ProxyConfig', 'istio-system')));
+      } catch {
+        // Optional: absent CRD or no access changes nothing else.
+      }
+    }
+
+    // Workloads (ReplicaSets are derived from pod-template-hash; not listed).
+    const workloads: WorkloadRecord[] = [];
+    await Promise.all(
+      LISTED_WORKLOADS.map(async (kind) => {
+        try {
+          for await (const page of this.listPages(kind, scope.namespace)) for (const raw of page) workloads.push(workloadRecord(raw));
+        } catch (err) {
+          if (!forbidden(RESOURCES[kind].plural, err, `pods of ${kind}s are attributed by name only`)) throw err;
+        }
+      }),
+    );
+
+    return {
+      namespaces: namespaces.map(namespaceRecord),
+      webhookConfigurations: webhookRecords,
+      configMaps: configMaps.map(configMapRecord),
+      proxyConfigs: proxyConfigs.map(proxyConfigRecord),
+      workloads,
+      partial,
+      warnings,
+    };
+  }
+
+  async *pods(scope: Scope, onProgress?: (count: number) => void): AsyncIterable<PodRecord[]> {
+    if (scope.labelSelector) {
+      try {
+        parseSelector(scope.labelSelector);
+      } catch (err) {
+        if (err instanceof SelectorSyntaxError) throw new UserError(`invalid selector "${scope.labelSelector}": ${err.message}`, 2);
+        throw err;
+      }
+    }
+    const query = { labelSelector: scope.labelSelector ?? undefined };
+    let count = 0;
+    for await (const page of this.listPages('Pod', scope.namespace, query)) {
+      const records = page.map(podRecord);
+      count += records.length;
+      onProgress?.(count);
+      yield records;
+    }
+  }
+
+  async getPod(namespace: string, name: string): Promise<PodRecord | null> {
+    const raw = await this.getOptional('Pod', namespace, name);
+    return raw ? podRecord(raw) : null;
+  }
+
+  async getWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<WorkloadRecord | null> {
+    const raw = await this.getOptional(kind, namespace, name);
+    return raw ? workloadRecord({ ...raw, kind }) : null;
+  }
+
+  private async getOptional(kind: ResourceKind, namespace: string, name: string): Promise<RawObject | null> {
+    try {
+      return await this.client.get(resourcePath(kind, namespace, name));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return null;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,233 @@
+// Raw Kubernetes objects (as the API or `kubectl get -o yaml` gives them) -> the engine's compact records.
+// Shared by the snapshot and live sources; keeps only what the engine reads.
+import type {
+  ClusterState,
+  ConfigMapRecord,
+  ContainerRecord,
+  Labels,
+  NamespaceRecord,
+  OwnerRef,
+  PodRecord,
+  ProxyConfigRecord,
+  RuleRecord,
+  WebhookConfigurationRecord,
+  WebhookRecord,
+  WorkloadKind,
+  WorkloadRecord,
+} from '../engine/types.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type RawObject = Record<string, any>;
+
+export const WORKLOAD_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
+
+/** Annotation keys the engine reads; everything else (last-applied-configuration, ...) is dropped. */
+export function keepAnnotation(key: string): boolean {
+  return (
+    key.startsWith('sidecar.istio.io/') ||
+    key.startsWith('istio.io/') ||
+    key.startsWith('inject.istio.io/') ||
+    key.startsWith('proxy.istio.io/') ||
+    key.startsWith('ambient.istio.io/') ||
+    key === 'kubectl.kubernetes.io/restartedAt'
+  );
+}
+
+function stringMap(value: unknown): Labels {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  const out: Labels = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = v === null || v === undefined ? '' : String(v);
+  return out;
+}
+
+function filteredAnnotations(value: unknown): Labels {
+  const all = stringMap(value);
+  const out: Labels = {};
+  for (const k of Object.keys(all)) if (keepAnnotation(k)) out[k] = all[k] as string;
+  return out;
+}
+
+function containers(list: unknown): ContainerRecord[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((c: RawObject) => ({
+    name: String(c?.name ?? ''),
+    image: typeof c?.image === 'string' && c.image !== '' ? c.image : null,
+    ...(c?.restartPolicy ? { restartPolicy: String(c.restartPolicy) } : {}),
+  }));
+}
+
+function controller(meta: RawObject | undefined): OwnerRef | null {
+  const refs = Array.isArray(meta?.ownerReferences) ? meta.ownerReferences : [];
+  const ref = refs.find((r: RawObject) => r?.controller === true) ?? refs[0];
+  return ref ? { kind: String(ref.kind), name: String(ref.name) } : null;
+}
+
+function timestamp(value: unknown): string | null {
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'string' && value ? value : null;
+}
+
+/** Newest managedFields time, else creationTimestamp. */
+export function lastChange(meta: RawObject | undefined): string | null {
+  let newest: string | null = null;
+  let newestMs = -Infinity;
+  for (const f of Array.isArray(meta?.managedFields) ? meta.managedFields : []) {
+    const t = timestamp(f?.time);
+    if (t && Date.parse(t) > newestMs) {
+      newest = t;
+      newestMs = Date.parse(t);
+    }
+  }
+  return newest ?? timestamp(meta?.creationTimestamp);
+}
+
+export function podRecord(raw: RawObject): PodRecord {
+  const meta = raw.metadata ?? {};
+  const spec = raw.spec ?? {};
+  const statuses = Array.isArray(raw.status?.conditions) ? raw.status.conditions : [];
+  return {
+    namespace: String(meta.namespace ?? 'default'),
+    name: String(meta.name ?? meta.generateName ?? ''),
+    labels: stringMap(meta.labels),
+    annotations: filteredAnnotations(meta.annotations),
+    creationTimestamp: timestamp(meta.creationTimestamp),
+    hostNetwork: spec.hostNetwork === true,
+    containers: containers(spec.containers),
+    initContainers: containers(spec.initContainers),
+    owner: controller(meta),
+    phase: raw.status?.phase ?? null,
+    ready: statuses.some((c: RawObject) => c?.type === 'Ready' && c?.status === 'True'),
+  };
+}
+
+/** A pod template (spec.template) as a pod record in the workload's namespace. */
+export function templateRecord(namespace: string, template: RawObject | undefined): PodRecord {
+  return podRecord({ metadata: { ...(template?.metadata ?? {}), namespace, name: '' }, spec: template?.spec ?? {} });
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+export function workloadRecord(raw: RawObject): WorkloadRecord {
+  const kind = raw.kind as WorkloadKind;
+  const meta = raw.metadata ?? {};
+  const namespace = String(meta.namespace ?? 'default');
+  const template = kind === 'CronJob' ? raw.spec?.jobTemplate?.spec?.template : raw.spec?.template;
+  const status = raw.status ?? {};
+  const conditions = Array.isArray(status.conditions) ? status.conditions : [];
+  const desired = kind === 'DaemonSet' ? num(status.desiredNumberScheduled) : raw.spec?.replicas === undefined ? 1 : num(raw.spec.replicas);
+  return {
+    kind,
+    namespace,
+    name: String(meta.name ?? ''),
+    labels: stringMap(meta.labels),
+    owner: controller(meta),
+    template: templateRecord(namespace, template),
+    status: {
+      generation: num(meta.generation),
+      observedGeneration: num(status.observedGeneration),
+      replicas: desired,
+      updatedReplicas: kind === 'DaemonSet' ? num(status.updatedNumberScheduled) : num(status.updatedReplicas),
+      readyReplicas: kind === 'DaemonSet' ? num(status.numberReady) : num(status.readyReplicas),
+      availableReplicas: kind === 'DaemonSet' ? num(status.numberAvailable) : num(status.availableReplicas),
+      paused: raw.spec?.paused === true,
+      progressDeadlineExceeded: conditions.some((c: RawObject) => c?.type === 'Progressing' && c?.reason === 'ProgressDeadlineExceeded'),
+    },
+  };
+}
+
+export function namespaceRecord(raw: RawObject): NamespaceRecord {
+  return { name: String(raw.metadata?.name ?? ''), labels: stringMap(raw.metadata?.labels) };
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : [];
+}
+
+export function webhookConfigurationRecord(raw: RawObject): WebhookConfigurationRecord {
+  const meta = raw.metadata ?? {};
+  const webhooks: WebhookRecord[] = (Array.isArray(raw.webhooks) ? raw.webhooks : []).map((w: RawObject) => ({
+    name: String(w?.name ?? ''),
+    rules: (Array.isArray(w?.rules) ? w.rules : []).map(
+      (r: RawObject): RuleRecord => ({
+        operations: stringList(r?.operations),
+        apiGroups: stringList(r?.apiGroups),
+        apiVersions: stringList(r?.apiVersions),
+        resources: stringList(r?.resources),
+        scope: r?.scope ?? null,
+      }),
+    ),
+    namespaceSelector: w?.namespaceSelector ?? null,
+    objectSelector: w?.objectSelector ?? null,
+    service: w?.clientConfig?.service
+      ? {
+          namespace: String(w.clientConfig.service.namespace ?? ''),
+          name: String(w.clientConfig.service.name ?? ''),
+          path: w.clientConfig.service.path ?? null,
+          port: w.clientConfig.service.port ?? null,
+        }
+      : null,
+    url: w?.clientConfig?.url ?? null,
+  }));
+  return { name: String(meta.name ?? ''), labels: stringMap(meta.labels), lastChange: lastChange(meta), webhooks };
+}
+
+export function configMapRecord(raw: RawObject): ConfigMapRecord {
+  const meta = raw.metadata ?? {};
+  return {
+    namespace: String(meta.namespace ?? 'default'),
+    name: String(meta.name ?? ''),
+    labels: stringMap(meta.labels),
+    data: stringMap(raw.data),
+    lastChange: lastChange(meta),
+  };
+}
+
+/** ConfigMaps the engine reads: injector ConfigMaps and mesh ConfigMaps. */
+export function isIstioConfigMap(name: string): boolean {
+  return name.startsWith('istio-sidecar-injector') || name === 'istio' || name.startsWith('istio-');
+}
+
+export function proxyConfigRecord(raw: RawObject): ProxyConfigRecord {
+  const spec = raw.spec ?? {};
+  const matchLabels = spec.selector?.matchLabels;
+  return {
+    namespace: String(raw.metadata?.namespace ?? 'default'),
+    name: String(raw.metadata?.name ?? ''),
+    selector: matchLabels && typeof matchLabels === 'object' ? stringMap(matchLabels) : null,
+    imageType: spec.image && typeof spec.image === 'object' ? String(spec.image.imageType ?? '') : undefined,
+  };
+}
+
+export function emptyState(): ClusterState {
+  return { namespaces: [], pods: [], webhookConfigurations: [], configMaps: [], proxyConfigs: [], workloads: [] };
+}
+
+/** Adds one raw object to the state; returns false for kinds the engine does not use. */
+export function addObject(state: ClusterState, raw: RawObject): boolean {
+  switch (raw.kind) {
+    case 'Namespace':
+      state.namespaces.push(namespaceRecord(raw));
+      return true;
+    case 'Pod':
+      state.pods.push(podRecord(raw));
+      return true;
+    case 'MutatingWebhookConfiguration':
+      state.webhookConfigurations.push(webhookConfigurationRecord(raw));
+      return true;
+    case 'ConfigMap':
+      if (!isIstioConfigMap(String(raw.metadata?.name ?? ''))) return false;
+      state.configMaps.push(configMapRecord(raw));
+      return true;
+    case 'ProxyConfig':
+      state.proxyConfigs.push(proxyConfigRecord(raw));
+      return true;
+    default:
+      if (WORKLOAD_KINDS.has(raw.kind)) {
+        state.workloads.push(workloadRecord(raw));
+        return true;
+      }
+      return false;
+  }
+}

@@ -1,0 +1,44 @@
+// Where cluster state comes from: a snapshot (files, stdin, the bundled demo) or a live API server.
+// Commands only see this interface.
+import type { ClusterState, PodRecord, WorkloadKind, WorkloadRecord } from '../engine/types.js';
+
+export interface Scope {
+  /** null = every namespace. */
+  namespace: string | null;
+  /** kubectl -l syntax, or null. */
+  labelSelector: string | null;
+}
+
+export interface SourceInfo {
+  type: 'snapshot' | 'demo' | 'live';
+  location?: string;
+}
+
+/** Cluster state without pods: read once per command. */
+export interface BaseState extends Omit<ClusterState, 'pods'> {
+  partial: boolean;
+  warnings: string[];
+}
+
+export interface ClusterSource {
+  info(): SourceInfo;
+  /** Namespaces, webhooks, Istio ConfigMaps, ProxyConfigs and workloads in scope. */
+  loadBase(scope: Scope): Promise<BaseState>;
+  /** Pods in scope, page by page. */
+  pods(scope: Scope, onProgress?: (count: number) => void): AsyncIterable<PodRecord[]>;
+  getPod(namespace: string, name: string): Promise<PodRecord | null>;
+  getWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<WorkloadRecord | null>;
+  /** The namespace a command defaults to (the context's namespace, else "default"). */
+  defaultNamespace(): string;
+  close?(): Promise<void>;
+}
+
+/** A user-facing failure: printed as one line, exit 1. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,70 @@
+import { Flags } from '@oclif/core';
+import { buildClusterContext } from '../engine/cluster-context.js';
+import { hasProblems, ReportBuilder } from '../engine/report.js';
+import { renderStatusTables } from '../render/status-table.js';
+import { renderStructured } from '../render/structured.js';
+import { allNamespacesFlag, BaseCommand, namespaceFlag, openSource, selectorFlag, sourceFlags } from '../cli/base-command.js';
+import { colorEnabled, palette, Progress, warn } from '../cli/terminal.js';
+import type { Scope } from '../cluster/source.js';
+
+export default class Status extends BaseCommand {
+  static override summary = 'Audit sidecar injection: what Istio would decide now versus what every pod runs';
+  static override description =
+    'For every namespace and pod: the injection decision Istio would make now (webhook selectors, then the injector policy of the matching revision) against the proxy the pod actually runs. Drift codes mean a restart of the workload changes the pod; findings need another fix.';
+  static override examples = [
+    '<%= config.bin %> status --demo',
+    '<%= config.bin %> status -A --drift-only',
+    '<%= config.bin %> status -n demo -o wide',
+    '<%= config.bin %> status -o json --exit-code',
+  ];
+
+  static override flags = {
+    namespace: namespaceFlag,
+    'all-namespaces': allNamespacesFlag,
+    selector: selectorFlag,
+    output: Flags.string({ char: 'o', description: 'output format', options: ['table', 'wide', 'json', 'yaml'], default: 'table' }),
+    'drift-only': Flags.boolean({ description: 'list only pods with drift or findings (counts still cover every pod)' }),
+    'no-headers': Flags.boolean({ description: 'omit table headers and the summary line' }),
+    'exit-code': Flags.boolean({ description: 'exit 3 when drift or error findings are found' }),
+    ...sourceFlags,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Status);
+    const scope: Scope = {
+      namespace: flags['all-namespaces'] ? null : flags.namespace ?? null,
+      labelSelector: flags.selector ?? null,
+    };
+    this.source = await openSource(flags);
+    const source = this.source;
+    const progress = new Progress();
+    progress.update('reading cluster configuration…', true);
+    const base = await source.loadBase(scope);
+    const ctx = buildClusterContext({ ...base, pods: [] });
+    const builder = new ReportBuilder(ctx, {
+      namespaces: scope.labelSelector ? [] : base.namespaces.map((n) => n.name),
+      source: { ...source.info(), partial: base.partial, warnings: base.warnings },
+      driftOnly: flags['drift-only'],
+    });
+    let seen = 0;
+    for await (const page of source.pods(scope, (n) => progress.update(`listing pods… ${n}`))) {
+      for (const pod of page) builder.addPod(pod);
+      seen += page.length;
+      progress.update(`auditing pods… ${seen}`);
+    }
+    progress.done();
+    const report = builder.build();
+    for (const w of base.warnings) warn(w);
+
+    const format = flags.output;
+    if (format === 'json' || format === 'yaml') {
+      process.stdout.write(renderStructured(report, format));
+    } else {
+      for (const f of report.findings) if (f.severity !== 'info') warn(`${f.code}: ${f.message}`);
+      process.stdout.write(
+        renderStatusTables(report, { wide: format === 'wide', noHeaders: flags['no-headers'], palette: palette(colorEnabled()) }),
+      );
+    }
+    if (flags['exit-code'] && hasProblems(report)) this.exit(3);
+  }
+}

@@ -1,0 +1,110 @@
+// Everything about the cluster that does not depend on the pod, prepared once per audit:
+// injection webhooks (selectors compiled), injector and mesh configuration per revision,
+// ProxyConfigs, namespaces and workloads indexed.
+import {
+  injectorConfigMapName,
+  meshConfigMapName,
+  parseInjectorConfig,
+  parseMeshConfig,
+  type InjectorConfig,
+  type MeshConfig,
+} from './injector-config.js';
+import { collectInjectionWebhooks, servedRevisions, type InjectionWebhook } from './webhook-matching.js';
+import { WorkloadIndex } from './workloads.js';
+import type { ClusterState, ConfigMapRecord, Finding, NamespaceRecord, ProxyConfigRecord } from './types.js';
+
+export interface Injector {
+  revision: string;
+  istioNamespace: string;
+  configMapName: string;
+  /** null when the ConfigMap is not in the cluster. */
+  config: InjectorConfig | null;
+  mesh: MeshConfig;
+  /** Webhook configurations serving this revision (revision tags included). */
+  configurations: string[];
+  tags: string[];
+  /** Newest change among the ConfigMap and the webhook configurations that route to it. */
+  lastChange: string | null;
+}
+
+export interface ClusterContext {
+  hooks: InjectionWebhook[];
+  /** Keyed by revision. */
+  injectors: Map<string, Injector>;
+  /** istio.io/rev values some webhook selects on -> revision. */
+  served: Map<string, string>;
+  namespaces: Map<string, NamespaceRecord>;
+  workloads: WorkloadIndex;
+  proxyConfigs: ProxyConfigRecord[];
+  /** Findings about cluster-level objects (webhooks, ConfigMaps). */
+  findings: Finding[];
+}
+
+function newest(a: string | null, b: string | null): string | null {
+  if (!a) return b;
+  if (!b) return a;
+  return Date.parse(a) >= Date.parse(b) ? a : b;
+}
+
+export function buildClusterContext(state: ClusterState): ClusterContext {
+  const hooks = collectInjectionWebhooks(state.webhookConfigurations);
+  const configMaps = new Map<string, ConfigMapRecord>();
+  for (const cm of state.configMaps) configMaps.set(`${cm.namespace}/${cm.name}`, cm);
+  const findings: Finding[] = [];
+  for (const h of hooks) findings.push(...h.findings);
+
+  const injectors = new Map<string, Injector>();
+  for (const h of hooks) {
+    let inj = injectors.get(h.revision);
+    if (!inj) {
+      const configMapName = injectorConfigMapName(h.revision);
+      const cm = configMaps.get(`${h.istioNamespace}/${configMapName}`);
+      const config = cm ? parseInjectorConfig(cm, h.revision) : null;
+      const mesh = parseMeshConfig(configMaps.get(`${h.istioNamespace}/${meshConfigMapName(h.revision)}`) ?? configMaps.get(`${h.istioNamespace}/istio`));
+      inj = {
+        revision: h.revision,
+        istioNamespace: h.istioNamespace,
+        configMapName,
+        config,
+        mesh,
+        configurations: [],
+        tags: [],
+        lastChange: cm?.lastChange ?? null,
+      };
+      injectors.set(h.revision, inj);
+      if (config) findings.push(...config.findings);
+      else {
+        findings.push({
+          code: 'MissingInjectorConfig',
+          severity: 'error',
+          object: `configmap/${h.istioNamespace}/${configMapName}`,
+          message: `revision ${h.revision} has no injector ConfigMap ${h.istioNamespace}/${configMapName}; decisions assume policy "enabled"`,
+        });
+      }
+      findings.push(...mesh.findings);
+    }
+    if (!inj.configurations.includes(h.configuration)) {
+      inj.configurations.push(h.configuration);
+      if (!h.deactivated) inj.lastChange = newest(inj.lastChange, h.lastChange);
+    }
+    if (h.tag && !inj.tags.includes(h.tag)) inj.tags.push(h.tag);
+  }
+
+  const namespaces = new Map<string, NamespaceRecord>();
+  for (const ns of state.namespaces) namespaces.set(ns.name, ns);
+
+  return {
+    hooks,
+    injectors,
+    served: servedRevisions(hooks),
+    namespaces,
+    workloads: new WorkloadIndex(state.workloads),
+    proxyConfigs: state.proxyConfigs,
+    findings,
+  };
+}
+
+/** The namespace record, or a bare one (the API server always sets kubernetes.io/metadata.name). */
+export function namespaceOf(ctx: ClusterContext, name: string): NamespaceRecord {
+  return ctx.namespaces.get(name) ?? { name, labels: {} };
+}

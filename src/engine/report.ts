@@ -1,0 +1,169 @@
+// The InjectionReport of `status`: injectors, namespaces, pods and a summary, built incrementally so a
+// live source can feed pods page by page.
+import type { ClusterContext } from './cluster-context.js';
+import { expectedProxyImage } from './proxy-image.js';
+import { auditNamespace, type NamespaceAudit } from './namespace-audit.js';
+import { auditPod, DRIFT_CODES, type PodAudit } from './pod-audit.js';
+import type { Finding, PodRecord } from './types.js';
+
+export interface InjectorSummary {
+  configuration: string;
+  configurations: string[];
+  revision: string;
+  tags: string[];
+  configMap: string;
+  policy: string | null;
+  proxyImage: string | null;
+  enableNamespacesByDefault: boolean;
+  deactivated: boolean;
+  findings: Finding[];
+}
+
+export interface InjectionReport {
+  kind: 'InjectionReport';
+  apiVersion: 'inject.istio-tools.dev/v1alpha1';
+  source: { type: string; location?: string; partial: boolean; warnings: string[] };
+  injectors: InjectorSummary[];
+  findings: Finding[];
+  namespaces: NamespaceAudit[];
+  pods: PodAudit[];
+  summary: {
+    namespaces: number;
+    pods: number;
+    injected: number;
+    drifted: number;
+    byDrift: Record<string, number>;
+    byFinding: Record<string, number>;
+  };
+}
+
+export function summarizeInjectors(ctx: ClusterContext): InjectorSummary[] {
+  const out: InjectorSummary[] = [];
+  for (const inj of ctx.injectors.values()) {
+    const hooks = ctx.hooks.filter((h) => h.revision === inj.revision);
+    const active = hooks.filter((h) => !h.deactivated);
+    const configurations = [...new Set(hooks.map((h) => h.configuration))];
+    const primary = [...new Set(active.map((h) => h.configuration))];
+    const image = inj.config ? expectedProxyImage(inj.config, {}, { imageType: inj.mesh.imageType, source: 'mesh defaultConfig.image' }).image : null;
+    out.push({
+      configuration: primary.find((c) => !hooks.find((h) => h.configuration === c)?.tag) ?? primary[0] ?? configurations[0] ?? '',
+      configurations,
+      revision: inj.revision,
+      tags: inj.tags,
+      configMap: `${inj.istioNamespace}/${inj.configMapName}`,
+      policy: inj.config ? inj.config.policy : null,
+      proxyImage: image,
+      enableNamespacesByDefault: inj.config?.enableNamespacesByDefault ?? false,
+      deactivated: active.length === 0,
+      findings: inj.config?.findings ?? [],
+    });
+  }
+  return out.sort((a, b) => (a.revision < b.revision ? -1 : a.revision > b.revision ? 1 : 0));
+}
+
+export interface ReportOptions {
+  /** Namespaces to report even when they hold no pod (all listed namespaces in a cluster-wide audit). */
+  namespaces: string[];
+  source: InjectionReport['source'];
+  /** Keep only drifted pods (and pods with findings) in the pod list; counts still cover all. */
+  driftOnly?: boolean;
+}
+
+export class ReportBuilder {
+  private readonly namespaces = new Map<string, NamespaceAudit>();
+  private readonly pods: PodAudit[] = [];
+  private readonly byDrift: Record<string, number> = {};
+  private readonly byFinding: Record<string, number> = {};
+  private total = 0;
+  private injected = 0;
+  private drifted = 0;
+
+  constructor(
+    private readonly ctx: ClusterContext,
+    private readonly options: ReportOptions,
+  ) {
+    for (const name of options.namespaces) this.namespace(name);
+  }
+
+  private namespace(name: string): NamespaceAudit {
+    let ns = this.namespaces.get(name);
+    if (!ns) {
+      ns = auditNamespace(this.ctx, name);
+      this.namespaces.set(name, ns);
+    }
+    return ns;
+  }
+
+  addPod(pod: PodRecord): PodAudit {
+    const detail = auditPod(this.ctx, pod);
+    const audit: PodAudit = {
+      namespace: detail.namespace,
+      name: detail.name,
+      workload: detail.workload,
+      desired: detail.desired,
+      actual: detail.actual,
+      drift: detail.drift,
+      findings: detail.findings,
+    };
+    const ns = this.namespace(pod.namespace);
+    ns.pods++;
+    this.total++;
+    if (audit.actual.injected) {
+      ns.injected++;
+      this.injected++;
+    }
+    if (audit.drift.length > 0) {
+      ns.drifted++;
+      this.drifted++;
+    }
+    for (const d of audit.drift) this.byDrift[d] = (this.byDrift[d] ?? 0) + 1;
+    for (const f of audit.findings) this.byFinding[f.code] = (this.byFinding[f.code] ?? 0) + 1;
+    if (!this.options.driftOnly || audit.drift.length > 0 || audit.findings.some((f) => f.severity !== 'info')) this.pods.push(audit);
+    return audit;
+  }
+
+  build(): InjectionReport {
+    const namespaces = [...this.namespaces.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const ns of namespaces) for (const f of ns.findings) this.byFinding[f.code] = (this.byFinding[f.code] ?? 0) + 1;
+    const findings = [...this.ctx.findings];
+    if (this.ctx.hooks.length === 0) {
+      findings.push({ code: 'NoInjector', severity: 'error', message: 'no sidecar injection webhook (name ending in sidecar-injector.istio.io) in the cluster' });
+    }
+    for (const f of findings) this.byFinding[f.code] = (this.byFinding[f.code] ?? 0) + 1;
+    const byDrift: Record<string, number> = {};
+    for (const code of DRIFT_CODES) if (this.byDrift[code]) byDrift[code] = this.byDrift[code];
+    const pods = this.pods.sort((a, b) => (a.namespace === b.namespace ? cmp(a.name, b.name) : cmp(a.namespace, b.namespace)));
+    return {
+      kind: 'InjectionReport',
+      apiVersion: 'inject.istio-tools.dev/v1alpha1',
+      source: this.options.source,
+      injectors: summarizeInjectors(this.ctx),
+      findings,
+      namespaces,
+      pods,
+      summary: {
+        namespaces: namespaces.length,
+        pods: this.total,
+        injected: this.injected,
+        drifted: this.drifted,
+        byDrift,
+        byFinding: sortKeys(this.byFinding),
+      },
+    };
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortKeys(o: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => cmp(a, b)));
+}
+
+/** Whether the report has drift or error-severity findings (exit code 3 with --exit-code). */
+export function hasProblems(report: InjectionReport): boolean {
+  if (report.summary.drifted > 0) return true;
+  const isError = (f: Finding) => f.severity === 'error';
+  return report.findings.some(isError) || report.namespaces.some((n) => n.findings.some(isError)) || report.pods.some((p) => p.findings.some(isError));
+}

@@ -1,0 +1,111 @@
+// What a pod actually runs: the istio-proxy container (classic sidecar) or init container with
+// restartPolicy Always (native sidecar), its image, the injecting revision, and whether the pod went
+// through the injector at all (sidecar.istio.io/status).
+import type { Finding, PodRecord } from './types.js';
+
+export const STATUS_ANNOTATION = 'sidecar.istio.io/status';
+export const PROXY_CONTAINER = 'istio-proxy';
+
+export type ProxyMode = 'sidecar' | 'native-sidecar' | 'none';
+
+export interface InjectionStatus {
+  revision?: string;
+  initContainers?: string[] | null;
+  containers?: string[] | null;
+  volumes?: string[] | null;
+  version?: string;
+}
+
+export interface ActualState {
+  injected: boolean;
+  revision: string | null;
+  image: string | null;
+  mode: ProxyMode;
+  viaInjector: boolean;
+  /** The proxy comes from the workload template itself (istioctl kube-inject or hand-written). */
+  manual: boolean;
+  /** Captured by ambient (annotation ambient.istio.io/redirection=enabled). */
+  ambient: boolean;
+  /** Templates listed by the status annotation did not add a proxy (proxyless gRPC, custom templates). */
+  proxyless: boolean;
+}
+
+export interface DetectedProxy {
+  mode: ProxyMode;
+  image: string | null;
+}
+
+/** FindSidecar: containers first, then init containers; analyzers also require a non-empty image. */
+export function findProxy(pod: Pick<PodRecord, 'containers' | 'initContainers'>): DetectedProxy {
+  const regular = pod.containers.find((c) => c.name === PROXY_CONTAINER);
+  if (regular && regular.image) return { mode: 'sidecar', image: regular.image };
+  const init = pod.initContainers.find((c) => c.name === PROXY_CONTAINER);
+  if (init && init.image && init.restartPolicy === 'Always') return { mode: 'native-sidecar', image: init.image };
+  return { mode: 'none', image: null };
+}
+
+export function parseStatusAnnotation(value: string): InjectionStatus | string {
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'not a JSON object';
+    return parsed as InjectionStatus;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+export interface DetectionContext {
+  /** The owning workload's pod template, when known. */
+  template: PodRecord | null;
+  /** Tag name -> revision, to read an old-style istio.io/rev label carrying a tag. */
+  tags: Map<string, string>;
+}
+
+export function detectActual(pod: PodRecord, ctx: DetectionContext): { actual: ActualState; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const proxy = findProxy(pod);
+  const statusText = pod.annotations[STATUS_ANNOTATION];
+  let status: InjectionStatus | null = null;
+  if (statusText !== undefined) {
+    const parsed = parseStatusAnnotation(statusText);
+    if (typeof parsed === 'string') {
+      findings.push({
+        code: 'InvalidStatusAnnotation',
+        severity: 'warning',
+        message: `annotation ${STATUS_ANNOTATION} is not valid JSON (${parsed}); the injecting revision is unknown`,
+      });
+    } else status = parsed;
+  }
+
+  const templateProxy = ctx.template ? findProxy(ctx.template) : { mode: 'none' as ProxyMode };
+  const templateStatus = ctx.template ? ctx.template.annotations[STATUS_ANNOTATION] !== undefined : false;
+  const manual =
+    (proxy.mode !== 'none' && (templateProxy.mode !== 'none' || templateStatus)) ||
+    (proxy.mode !== 'none' && statusText === undefined);
+  const viaInjector = statusText !== undefined && !manual;
+
+  let revision: string | null = null;
+  if (proxy.mode !== 'none' || statusText !== undefined) {
+    if (status && typeof status.revision === 'string' && status.revision) revision = status.revision;
+    else if (pod.annotations['istio.io/rev']) revision = pod.annotations['istio.io/rev'] as string;
+    else if (pod.labels['istio.io/rev']) {
+      const label = pod.labels['istio.io/rev'] as string;
+      revision = ctx.tags.get(label) ?? label;
+    } else if (status) revision = 'default';
+  }
+
+  const proxyless = viaInjector && proxy.mode === 'none';
+  return {
+    actual: {
+      injected: proxy.mode !== 'none',
+      revision,
+      image: proxy.image,
+      mode: proxy.mode,
+      viaInjector,
+      manual,
+      ambient: pod.annotations['ambient.istio.io/redirection'] === 'enabled',
+      proxyless,
+    },
+    findings,
+  };
+}

@@ -1,0 +1,132 @@
+// Plain records the decision engine works on. They are built from raw Kubernetes objects by
+// src/cluster/records.ts and hold only what the engine needs (a compact pod is a few hundred bytes).
+
+export type Labels = Record<string, string>;
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[] | null;
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string> | null;
+  matchExpressions?: LabelSelectorRequirement[] | null;
+}
+
+export interface Finding {
+  code: string;
+  message: string;
+  severity: 'error' | 'warning' | 'info';
+  /** The object the finding is about, when it is not the pod or namespace it is attached to. */
+  object?: string;
+}
+
+export interface NamespaceRecord {
+  name: string;
+  labels: Labels;
+}
+
+export interface ContainerRecord {
+  name: string;
+  image: string | null;
+  restartPolicy?: string | null;
+}
+
+export interface OwnerRef {
+  kind: string;
+  name: string;
+}
+
+export interface PodRecord {
+  namespace: string;
+  name: string;
+  labels: Labels;
+  /** Only the annotations the engine reads (Istio's, and the restart marker). */
+  annotations: Labels;
+  creationTimestamp: string | null;
+  hostNetwork: boolean;
+  containers: ContainerRecord[];
+  initContainers: ContainerRecord[];
+  /** The controlling owner reference, if any. */
+  owner: OwnerRef | null;
+  phase?: string | null;
+  ready?: boolean;
+}
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Job' | 'CronJob';
+
+export interface RolloutStatus {
+  generation: number;
+  observedGeneration: number;
+  replicas: number;
+  updatedReplicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+  paused: boolean;
+  /** Deployment condition Progressing=False with reason ProgressDeadlineExceeded. */
+  progressDeadlineExceeded?: boolean;
+}
+
+export interface WorkloadRecord {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+  labels: Labels;
+  owner: OwnerRef | null;
+  /** The pod template as a pod record (name '', namespace of the workload). */
+  template: PodRecord;
+  status: RolloutStatus;
+}
+
+export interface RuleRecord {
+  operations: string[];
+  apiGroups: string[];
+  apiVersions: string[];
+  resources: string[];
+  scope?: string | null;
+}
+
+export interface WebhookRecord {
+  name: string;
+  rules: RuleRecord[];
+  namespaceSelector: LabelSelector | null;
+  objectSelector: LabelSelector | null;
+  service: { namespace: string; name: string; path?: string | null; port?: number | null } | null;
+  url: string | null;
+}
+
+export interface WebhookConfigurationRecord {
+  name: string;
+  labels: Labels;
+  /** Last change: newest managedFields time, else creationTimestamp. */
+  lastChange: string | null;
+  webhooks: WebhookRecord[];
+}
+
+export interface ConfigMapRecord {
+  namespace: string;
+  name: string;
+  labels: Labels;
+  data: Record<string, string>;
+  lastChange: string | null;
+}
+
+export interface ProxyConfigRecord {
+  namespace: string;
+  name: string;
+  /** spec.selector.matchLabels; null selects every workload of the namespace. */
+  selector: Labels | null;
+  /** spec.image.imageType; undefined when the resource sets no image at all. */
+  imageType: string | undefined;
+}
+
+/** Everything the engine needs about a cluster. */
+export interface ClusterState {
+  namespaces: NamespaceRecord[];
+  pods: PodRecord[];
+  webhookConfigurations: WebhookConfigurationRecord[];
+  configMaps: ConfigMapRecord[];
+  proxyConfigs: ProxyConfigRecord[];
+  workloads: WorkloadRecord[];
+}
