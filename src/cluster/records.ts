@@ -67,16 +67,33 @@ function timestamp(value: unknown): string | null {
   return typeof value === 'string' && value ? value : null;
 }
 
-/** Newest managedFields time, else creationTimestamp. */
-export function lastChange(meta: RawObject | undefined): string | null {
+/** Leaf field names of a managedFields fieldsV1 tree ("f:caBundle", ...). */
+function leafFields(tree: unknown, out: string[] = []): string[] {
+  if (!tree || typeof tree !== 'object') return out;
+  for (const [key, value] of Object.entries(tree as Record<string, unknown>)) {
+    if (key === '.') continue;
+    if (value && typeof value === 'object' && Object.keys(value).some((k) => k !== '.')) leafFields(value, out);
+    else out.push(key);
+  }
+  return out;
+}
+
+/** istiod keeps patching webhook caBundles (and failurePolicy); those writes change no injection rule. */
+const CERTIFICATE_ONLY = new Set(['f:caBundle', 'f:failurePolicy']);
+
+/** Newest managedFields time, else creationTimestamp. `ignoreCertificatePatches` skips caBundle-only writes. */
+export function lastChange(meta: RawObject | undefined, ignoreCertificatePatches = false): string | null {
   let newest: string | null = null;
   let newestMs = -Infinity;
   for (const f of Array.isArray(meta?.managedFields) ? meta.managedFields : []) {
     const t = timestamp(f?.time);
-    if (t && Date.parse(t) > newestMs) {
-      newest = t;
-      newestMs = Date.parse(t);
+    if (!t || Date.parse(t) <= newestMs) continue;
+    if (ignoreCertificatePatches) {
+      const leaves = leafFields(f?.fieldsV1);
+      if (leaves.length > 0 && leaves.every((l) => CERTIFICATE_ONLY.has(l))) continue;
     }
+    newest = t;
+    newestMs = Date.parse(t);
   }
   return newest ?? timestamp(meta?.creationTimestamp);
 }
@@ -170,7 +187,7 @@ export function webhookConfigurationRecord(raw: RawObject): WebhookConfiguration
       : null,
     url: w?.clientConfig?.url ?? null,
   }));
-  return { name: String(meta.name ?? ''), labels: stringMap(meta.labels), lastChange: lastChange(meta), webhooks };
+  return { name: String(meta.name ?? ''), labels: stringMap(meta.labels), lastChange: lastChange(meta, true), webhooks };
 }
 
 export function configMapRecord(raw: RawObject): ConfigMapRecord {

@@ -23,7 +23,7 @@ export interface Injector {
   /** Webhook configurations serving this revision (revision tags included). */
   configurations: string[];
   tags: string[];
-  /** Newest change among the ConfigMap and the webhook configurations that route to it. */
+  /** Last change of the injector ConfigMap. */
   lastChange: string | null;
 }
 
@@ -38,12 +38,6 @@ export interface ClusterContext {
   proxyConfigs: ProxyConfigRecord[];
   /** Findings about cluster-level objects (webhooks, ConfigMaps). */
   findings: Finding[];
-}
-
-function newest(a: string | null, b: string | null): string | null {
-  if (!a) return b;
-  if (!b) return a;
-  return Date.parse(a) >= Date.parse(b) ? a : b;
 }
 
 export function buildClusterContext(state: ClusterState): ClusterContext {
@@ -83,10 +77,7 @@ export function buildClusterContext(state: ClusterState): ClusterContext {
       }
       findings.push(...mesh.findings);
     }
-    if (!inj.configurations.includes(h.configuration)) {
-      inj.configurations.push(h.configuration);
-      if (!h.deactivated) inj.lastChange = newest(inj.lastChange, h.lastChange);
-    }
+    if (!inj.configurations.includes(h.configuration)) inj.configurations.push(h.configuration);
     if (h.tag && !inj.tags.includes(h.tag)) inj.tags.push(h.tag);
   }
 

@@ -43,7 +43,15 @@ export function auditNamespace(ctx: ClusterContext, name: string): NamespaceAudi
     if (injection === 'enabled' || rev !== undefined) {
       findings.push({ code: 'NoInjector', severity: 'error', message: 'the namespace asks for injection but the cluster has no sidecar injection webhook' });
     }
-  } else if (rev !== undefined && !ctx.served.has(rev)) {
+  } else if (injection === 'enabled' && decision.matched.length === 0) {
+    // Revision-only installs: nothing serves istio-injection=enabled without a default revision or tag.
+    findings.push({
+      code: 'NoInjector',
+      severity: 'error',
+      message: 'istio-injection=enabled but no injection webhook serves it (no default revision and no "default" revision tag)',
+    });
+  }
+  if (ctx.hooks.length > 0 && rev !== undefined && !ctx.served.has(rev)) {
     const known = [...ctx.served.keys()].sort().join(', ');
     findings.push({
       code: 'UnknownRevision',

@@ -49,9 +49,11 @@ export function auditPod(ctx: ClusterContext, pod: PodRecord): PodAuditDetail {
         if (!expected.pinned && expected.image !== null && actual.image !== expected.image) drift.push('ProxyImageMismatch');
       }
     }
-    if (ownInjector.lastChange && pod.creationTimestamp && Date.parse(pod.creationTimestamp) < Date.parse(ownInjector.lastChange)) {
-      drift.push('StaleTemplate');
-    }
+    // The injector ConfigMap of the pod's revision, or the webhook configuration routing the pod to it now.
+    const routing = decision.injecting.find((m) => m.hook.revision === actual.revision)?.hook;
+    const created = pod.creationTimestamp ? Date.parse(pod.creationTimestamp) : NaN;
+    const changedAfter = (t: string | null | undefined) => Boolean(t) && Date.parse(t as string) > created;
+    if (!Number.isNaN(created) && (changedAfter(ownInjector.lastChange) || changedAfter(routing?.lastChange))) drift.push('StaleTemplate');
   }
 
   findings.push(...podFindings(ctx, pod, decision, actual));

@@ -1,0 +1,480 @@
+// Writes demo/cluster.yaml: the bundled demo cluster (`kubectl inject status --demo`).
+// Two revisions (stable = 1.23.2, upgraded in place from 1.22.5; canary = 1.24.0), the revision tag
+// prod -> stable, and namespaces that between them show every drift code and finding of the contract.
+// Run: node --import tsx scripts/generate-demo.ts
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+
+type Obj = Record<string, unknown>;
+const objects: Obj[] = [];
+const HUB = 'docker.io/istio';
+
+function hash(text: string, length = 10): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  const digest = createHash('sha256').update(text).digest();
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[digest[i]! % alphabet.length];
+  return out;
+}
+
+function uid(text: string): string {
+  const h = createHash('sha256').update(`uid:${text}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+function managed(manager: string, time: string, operation = 'Update') {
+  return { manager, operation, apiVersion: 'v1', time, fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': {} } };
+}
+
+// ---------------------------------------------------------------- Istio control plane
+const SIDECAR_TEMPLATE = `spec:
+  initContainers:
+  {{- if not .Values.pilot.cni.enabled }}
+  - name: istio-init
+    image: "{{ .ProxyImage }}"
+    args: ["istio-iptables", "-p", "15001", "-z", "15006", "-u", "1337", "-m", "REDIRECT"]
+  {{- end }}
+  {{- if .NativeSidecars }}
+  - name: istio-proxy
+    image: "{{ .ProxyImage }}"
+    restartPolicy: Always
+    args: ["proxy", "sidecar", "--domain", "$(POD_NAMESPACE).svc.cluster.local"]
+  {{- end }}
+  containers:
+  {{- if not .NativeSidecars }}
+  - name: istio-proxy
+    image: "{{ .ProxyImage }}"
+    args: ["proxy", "sidecar", "--domain", "$(POD_NAMESPACE).svc.cluster.local"]
+  {{- end }}
+`;
+const GATEWAY_TEMPLATE = `spec:
+  containers:
+  - name: istio-proxy
+    image: "{{ .ProxyImage }}"
+    args: ["proxy", "router"]
+`;
+const GRPC_SIMPLE_TEMPLATE = `spec:
+  initContainers:
+  - name: grpc-bootstrap-init
+    image: busybox:1.28
+    command: ["sh", "-c", "echo bootstrap > /var/lib/grpc/data/bootstrap.json"]
+  containers:
+  {{- range .Spec.Containers }}
+  - name: {{ .Name }}
+    env:
+    - name: GRPC_XDS_BOOTSTRAP
+      value: /var/lib/grpc/data/bootstrap.json
+  {{- end }}
+  volumes:
+  - name: grpc-io-proxyless-bootstrap
+    emptyDir: {}
+`;
+
+function injectorConfigMap(revision: string, tag: string, created: string, changed: string | null) {
+  const config = {
+    defaultTemplates: ['sidecar'],
+    policy: 'enabled',
+    alwaysInjectSelector: [],
+    neverInjectSelector: [{ matchExpressions: [{ key: 'openshift.io/build.name', operator: 'Exists' }] }],
+    injectedAnnotations: {},
+    template: '{{ Template_Version_And_Istio_Version_Mismatched_Check_Installation }}',
+    templates: { sidecar: SIDECAR_TEMPLATE, gateway: GATEWAY_TEMPLATE, 'grpc-simple': GRPC_SIMPLE_TEMPLATE },
+  };
+  const values = {
+    global: { hub: HUB, tag, variant: '', istioNamespace: 'istio-system', proxy: { image: 'proxyv2', autoInject: 'enabled' }, proxy_init: { image: 'proxyv2' } },
+    revision,
+    sidecarInjectorWebhook: { enableNamespacesByDefault: false, reinvocationPolicy: 'Never' },
+    pilot: { cni: { enabled: false, provider: 'default' } },
+  };
+  const fields = [managed('helm', created)];
+  if (changed) fields.push(managed('helm', changed));
+  objects.push({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: `istio-sidecar-injector-${revision}`,
+      namespace: 'istio-system',
+      labels: { 'istio.io/rev': revision, app: 'sidecar-injector', 'app.kubernetes.io/name': 'istiod', 'operator.istio.io/component': 'Pilot' },
+      creationTimestamp: created,
+      uid: uid(`cm-${revision}`),
+      resourceVersion: '1001',
+      managedFields: fields,
+    },
+    data: { config: yaml.dump(config, { lineWidth: -1 }), values: JSON.stringify(values, null, 2) },
+  });
+  objects.push({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `istio-${revision}`, namespace: 'istio-system', labels: { 'istio.io/rev': revision }, creationTimestamp: created, uid: uid(`mesh-${revision}`) },
+    data: { mesh: 'defaultConfig:\n  discoveryAddress: istiod-' + revision + '.istio-system.svc:15012\ndefaultProviders:\n  metrics:\n  - prometheus\nenablePrometheusMerge: true\nrootNamespace: istio-system\ntrustDomain: cluster.local\n' },
+  });
+}
+
+function webhook(name: string, service: string, namespaceSelector: Obj, objectSelector: Obj) {
+  return {
+    name,
+    clientConfig: { service: { name: service, namespace: 'istio-system', path: '/inject', port: 443 } },
+    sideEffects: 'None',
+    rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+    failurePolicy: 'Fail',
+    reinvocationPolicy: 'Never',
+    admissionReviewVersions: ['v1'],
+    namespaceSelector,
+    objectSelector,
+  };
+}
+
+function revisionWebhooks(value: string, service: string) {
+  return [
+    webhook(
+      'rev.namespace.sidecar-injector.istio.io',
+      service,
+      { matchExpressions: [{ key: 'istio.io/rev', operator: 'In', values: [value] }, { key: 'istio-injection', operator: 'DoesNotExist' }] },
+      { matchExpressions: [{ key: 'sidecar.istio.io/inject', operator: 'NotIn', values: ['false'] }] },
+    ),
+    webhook(
+      'rev.object.sidecar-injector.istio.io',
+      service,
+      { matchExpressions: [{ key: 'istio.io/rev', operator: 'DoesNotExist' }, { key: 'istio-injection', operator: 'DoesNotExist' }] },
+      { matchExpressions: [{ key: 'sidecar.istio.io/inject', operator: 'NotIn', values: ['false'] }, { key: 'istio.io/rev', operator: 'In', values: [value] }] },
+    ),
+  ];
+}
+
+function mwc(name: string, labels: Obj, webhooks: Obj[], created: string, changed: string | null) {
+  const fields = [managed('helm', created)];
+  // istiod patches the caBundle at start-up; that is not a change of the injection rules.
+  fields.push({ ...managed('pilot-discovery', '2026-11-21T07:00:00Z'), fieldsV1: { 'f:webhooks': { 'k:{"name":"rev.namespace.sidecar-injector.istio.io"}': { 'f:clientConfig': { 'f:caBundle': {} } } } } });
+  if (changed) fields.push(managed('kubectl-edit', changed));
+  objects.push({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name, labels: { app: 'sidecar-injector', ...labels }, creationTimestamp: created, uid: uid(`mwc-${name}`), generation: 1, managedFields: fields },
+    webhooks,
+  });
+}
+
+injectorConfigMap('stable', '1.23.2', '2026-09-01T10:00:00Z', '2026-11-15T12:00:00Z'); // in-place upgrade 1.22.5 -> 1.23.2
+injectorConfigMap('canary', '1.24.0', '2026-11-10T09:00:00Z', null);
+mwc('istio-sidecar-injector-stable', { 'istio.io/rev': 'stable' }, revisionWebhooks('stable', 'istiod-stable'), '2026-09-01T10:00:00Z', null);
+mwc('istio-sidecar-injector-canary', { 'istio.io/rev': 'canary' }, revisionWebhooks('canary', 'istiod-canary'), '2026-11-10T09:00:00Z', '2026-11-12T16:30:00Z');
+mwc('istio-revision-tag-prod', { 'istio.io/rev': 'stable', 'istio.io/tag': 'prod' }, revisionWebhooks('prod', 'istiod-stable'), '2026-09-01T10:05:00Z', null);
+// A team's hand-made webhook that overlaps the canary one: two injectors for the same pods.
+mwc(
+  'team-a-sidecar-injector',
+  { 'istio.io/rev': 'stable' },
+  [webhook('team-a.sidecar-injector.istio.io', 'istiod-stable', { matchLabels: { team: 'a' } }, { matchExpressions: [{ key: 'sidecar.istio.io/inject', operator: 'NotIn', values: ['false'] }] })],
+  '2026-10-02T08:00:00Z',
+  null,
+);
+// A webhook that is not Istio's: ignored by the audit.
+objects.push({
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'MutatingWebhookConfiguration',
+  metadata: { name: 'cert-manager-webhook', creationTimestamp: '2026-08-01T00:00:00Z', uid: uid('mwc-cert-manager') },
+  webhooks: [
+    {
+      name: 'webhook.cert-manager.io',
+      clientConfig: { service: { name: 'cert-manager-webhook', namespace: 'cert-manager', path: '/mutate', port: 443 } },
+      rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['cert-manager.io'], apiVersions: ['v1'], resources: ['*/*'] }],
+      sideEffects: 'None',
+      admissionReviewVersions: ['v1'],
+      failurePolicy: 'Fail',
+    },
+  ],
+});
+
+// ---------------------------------------------------------------- namespaces
+function namespace(name: string, labels: Record<string, string> = {}) {
+  objects.push({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels }, creationTimestamp: '2026-08-01T00:00:00Z', uid: uid(`ns-${name}`) },
+    spec: { finalizers: ['kubernetes'] },
+    status: { phase: 'Active' },
+  });
+}
+
+namespace('kube-system');
+namespace('istio-system');
+namespace('bookinfo', { 'istio.io/rev': 'prod' });
+namespace('shop', { 'istio.io/rev': 'canary' });
+namespace('payments', { 'istio.io/rev': 'prod' });
+namespace('legacy', { 'istio-injection': 'enabled' });
+namespace('migrating', { 'istio-injection': 'enabled', 'istio.io/rev': 'canary' });
+namespace('staging', { 'istio.io/rev': '1-19' });
+namespace('monitoring', { 'istio.io/rev': 'prod' });
+namespace('team-a', { 'istio.io/rev': 'canary', team: 'a' });
+namespace('grpc', { 'istio.io/rev': 'canary' });
+namespace('ambient-apps', { 'istio.io/dataplane-mode': 'ambient' });
+
+// ---------------------------------------------------------------- workloads and pods
+interface Proxy {
+  revision: string;
+  image: string;
+  native: boolean;
+  /** istioctl kube-inject: the proxy is in the workload template itself. */
+  manual?: boolean;
+  /** Status annotation of a template that adds no proxy (proxyless gRPC). */
+  proxyless?: boolean;
+}
+
+interface AppSpec {
+  ns: string;
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'Pod';
+  name: string;
+  replicas?: number;
+  created: string;
+  proxy?: Proxy;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** Added to the pods only (by a controller such as the ambient CNI). */
+  podAnnotations?: Record<string, string>;
+  image?: string;
+  hostNetwork?: boolean;
+  phase?: string;
+}
+
+const VOLUMES = ['workload-socket', 'credential-socket', 'workload-certs', 'istio-envoy', 'istio-data', 'istio-podinfo', 'istio-token', 'istiod-ca-cert', 'istio-ca-crl'];
+
+function statusAnnotation(p: Proxy, app: string): string {
+  if (p.proxyless) return JSON.stringify({ initContainers: ['grpc-bootstrap-init'], containers: [app], volumes: ['grpc-io-proxyless-bootstrap'], imagePullSecrets: null, revision: p.revision });
+  return JSON.stringify(
+    p.native
+      ? { initContainers: ['istio-init', 'istio-proxy'], containers: null, volumes: VOLUMES, imagePullSecrets: null, revision: p.revision }
+      : { initContainers: ['istio-init'], containers: ['istio-proxy'], volumes: VOLUMES, imagePullSecrets: null, revision: p.revision },
+  );
+}
+
+function appContainer(name: string, image: string) {
+  return { name, image, ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }], resources: { requests: { cpu: '50m', memory: '64Mi' } } };
+}
+
+function proxyContainer(p: Proxy) {
+  const c: Obj = {
+    name: 'istio-proxy',
+    image: p.image,
+    args: ['proxy', 'sidecar', '--domain', '$(POD_NAMESPACE).svc.cluster.local', '--proxyLogLevel=warning'],
+    ports: [{ containerPort: 15090, name: 'http-envoy-prom', protocol: 'TCP' }],
+    resources: { limits: { cpu: '2', memory: '1Gi' }, requests: { cpu: '100m', memory: '128Mi' } },
+  };
+  if (p.native) c.restartPolicy = 'Always';
+  return c;
+}
+
+function initContainer(p: Proxy) {
+  return { name: 'istio-init', image: p.image, args: ['istio-iptables', '-p', '15001', '-z', '15006', '-u', '1337', '-m', 'REDIRECT'] };
+}
+
+/** The pod spec and metadata additions the injector (or kube-inject) makes. */
+function injected(spec: Obj, meta: { labels: Record<string, string>; annotations: Record<string, string> }, p: Proxy, app: string) {
+  meta.annotations['sidecar.istio.io/status'] = statusAnnotation(p, app);
+  if (p.proxyless) {
+    spec.initContainers = [{ name: 'grpc-bootstrap-init', image: 'busybox:1.28' }];
+    return;
+  }
+  meta.annotations['istio.io/rev'] = p.revision;
+  meta.annotations['kubectl.kubernetes.io/default-container'] = app;
+  meta.annotations['prometheus.io/scrape'] = 'true';
+  meta.annotations['prometheus.io/port'] = '15020';
+  meta.annotations['prometheus.io/path'] = '/stats/prometheus';
+  meta.labels['security.istio.io/tlsMode'] = 'istio';
+  meta.labels['service.istio.io/canonical-name'] = app;
+  meta.labels['service.istio.io/canonical-revision'] = meta.labels.version ?? 'latest';
+  if (p.native) spec.initContainers = [initContainer(p), proxyContainer(p)];
+  else {
+    spec.initContainers = [initContainer(p)];
+    (spec.containers as Obj[]).push(proxyContainer(p));
+  }
+}
+
+function later(time: string, seconds: number): string {
+  return new Date(Date.parse(time) + seconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function app(spec: AppSpec) {
+  const appName = spec.name.replace(/-v\d+$/, '');
+  const baseLabels: Record<string, string> = { app: appName, ...(spec.name.match(/-v\d+$/) ? { version: spec.name.slice(appName.length + 1) } : {}), ...(spec.labels ?? {}) };
+  const templateMeta = { labels: { ...baseLabels }, annotations: { ...(spec.annotations ?? {}) } };
+  const templateSpec: Obj = { containers: [appContainer(appName, spec.image ?? `registry.example.com/${spec.ns}/${appName}:1.4.2`)], ...(spec.hostNetwork ? { hostNetwork: true } : {}) };
+  if (spec.proxy?.manual) injected(templateSpec, templateMeta, spec.proxy, appName);
+
+  const replicas = spec.replicas ?? 1;
+  const workloadMeta = (name: string, extra: Obj = {}) => ({
+    name,
+    namespace: spec.ns,
+    uid: uid(`${spec.kind}-${spec.ns}-${name}`),
+    creationTimestamp: '2026-09-15T10:00:00Z',
+    generation: 3,
+    labels: { app: appName },
+    resourceVersion: '2001',
+    ...extra,
+  });
+  let ownerKind = spec.kind as string;
+  let ownerName = spec.name;
+  let podNames: string[] = [];
+  const hashLabel: Record<string, string> = {};
+  const template = { metadata: templateMeta, spec: templateSpec };
+  const selector = { matchLabels: { app: appName, ...(baseLabels.version ? { version: baseLabels.version } : {}) } };
+
+  if (spec.kind === 'Deployment') {
+    const podTemplateHash = hash(`${spec.ns}/${spec.name}/template`, 10);
+    const rsName = `${spec.name}-${podTemplateHash}`;
+    objects.push({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: workloadMeta(spec.name, { annotations: { 'deployment.kubernetes.io/revision': '3' } }),
+      spec: { replicas, selector, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, template },
+      status: { observedGeneration: 3, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }] },
+    });
+    hashLabel['pod-template-hash'] = podTemplateHash;
+    objects.push({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        ...workloadMeta(rsName),
+        labels: { ...baseLabels, 'pod-template-hash': podTemplateHash },
+        annotations: { 'deployment.kubernetes.io/revision': '3' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: spec.name, uid: uid(`Deployment-${spec.ns}-${spec.name}`), controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { replicas, selector: { matchLabels: { ...selector.matchLabels, 'pod-template-hash': podTemplateHash } }, template: { ...template, metadata: { ...templateMeta, labels: { ...templateMeta.labels, 'pod-template-hash': podTemplateHash } } } },
+      status: { replicas, fullyLabeledReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas, observedGeneration: 3 },
+    });
+    ownerKind = 'ReplicaSet';
+    ownerName = rsName;
+    podNames = Array.from({ length: replicas }, (_, i) => `${rsName}-${hash(`${rsName}/${i}`, 5)}`);
+  } else if (spec.kind === 'StatefulSet') {
+    objects.push({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: workloadMeta(spec.name),
+      spec: { replicas, selector, serviceName: spec.name, template, updateStrategy: { type: 'RollingUpdate' } },
+      status: { observedGeneration: 3, replicas, readyReplicas: replicas, currentReplicas: replicas, updatedReplicas: replicas, availableReplicas: replicas, currentRevision: `${spec.name}-${hash(spec.name, 10)}`, updateRevision: `${spec.name}-${hash(spec.name, 10)}` },
+    });
+    podNames = Array.from({ length: replicas }, (_, i) => `${spec.name}-${i}`);
+  } else if (spec.kind === 'DaemonSet') {
+    objects.push({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: workloadMeta(spec.name),
+      spec: { selector, template, updateStrategy: { type: 'RollingUpdate' } },
+      status: { observedGeneration: 3, desiredNumberScheduled: replicas, currentNumberScheduled: replicas, updatedNumberScheduled: replicas, numberReady: replicas, numberAvailable: replicas, numberMisscheduled: 0 },
+    });
+    podNames = Array.from({ length: replicas }, (_, i) => `${spec.name}-${hash(`${spec.name}/${i}`, 5)}`);
+  } else if (spec.kind === 'Job') {
+    objects.push({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: workloadMeta(spec.name, { generation: 1 }),
+      spec: { completions: 1, parallelism: 1, backoffLimit: 6, template: { ...template, spec: { ...templateSpec, restartPolicy: 'Never' } } },
+      status: { succeeded: 1, startTime: spec.created, completionTime: later(spec.created, 95) },
+    });
+    podNames = [`${spec.name}-${hash(spec.name, 5)}`];
+  } else {
+    ownerKind = '';
+    podNames = [spec.name];
+  }
+
+  podNames.forEach((podName, i) => {
+    const meta = { labels: { ...templateMeta.labels, ...hashLabel }, annotations: { ...templateMeta.annotations, ...(spec.podAnnotations ?? {}) } };
+    const podSpec: Obj = JSON.parse(JSON.stringify(templateSpec));
+    if (spec.proxy && !spec.proxy.manual) injected(podSpec, meta, spec.proxy, appName);
+    const created = later(spec.created, i * 7);
+    const containerNames = (podSpec.containers as Obj[]).map((c) => c.name as string);
+    const phase = spec.phase ?? 'Running';
+    const running = phase === 'Running';
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: podName,
+        namespace: spec.ns,
+        uid: uid(`pod-${spec.ns}-${podName}`),
+        creationTimestamp: created,
+        resourceVersion: String(3000 + objects.length),
+        ...(ownerKind && spec.kind !== 'StatefulSet' && spec.kind !== 'DaemonSet' && spec.kind !== 'Job' ? { generateName: `${ownerName}-` } : {}),
+        labels: meta.labels,
+        ...(Object.keys(meta.annotations).length ? { annotations: meta.annotations } : {}),
+        ...(ownerKind
+          ? { ownerReferences: [{ apiVersion: spec.kind === 'Job' ? 'batch/v1' : 'apps/v1', kind: ownerKind, name: ownerName, uid: uid(`${ownerKind}-${spec.ns}-${ownerName}`), controller: true, blockOwnerDeletion: true }] }
+          : {}),
+        managedFields: [managed('kube-controller-manager', created)],
+      },
+      spec: { ...podSpec, nodeName: `node-${(i % 3) + 1}`, restartPolicy: spec.kind === 'Job' ? 'Never' : 'Always', serviceAccountName: 'default', schedulerName: 'default-scheduler' },
+      status: {
+        phase,
+        conditions: [
+          { type: 'PodScheduled', status: 'True', lastTransitionTime: created },
+          { type: 'Ready', status: running ? 'True' : 'False', lastTransitionTime: later(created, 20), ...(running ? {} : { reason: 'PodCompleted' }) },
+        ],
+        hostIP: `10.0.0.${(i % 3) + 11}`,
+        podIP: spec.hostNetwork ? `10.0.0.${(i % 3) + 11}` : `10.244.${(i % 3) + 1}.${20 + i}`,
+        startTime: created,
+        containerStatuses: containerNames.map((n) => ({ name: n, ready: running, restartCount: 0, image: 'x', imageID: '', started: running, state: running ? { running: { startedAt: later(created, 5) } } : { terminated: { exitCode: 0, reason: 'Completed' } } })),
+      },
+    });
+  });
+}
+
+const stable = (image = '1.23.2', native = true): Proxy => ({ revision: 'stable', image: `${HUB}/proxyv2:${image}`, native });
+const canary = (native = true): Proxy => ({ revision: 'canary', image: `${HUB}/proxyv2:1.24.0`, native });
+
+// System namespaces: never labelled, nothing to inject.
+app({ ns: 'kube-system', kind: 'Deployment', name: 'coredns', replicas: 2, created: '2026-08-01T00:05:00Z', image: 'registry.k8s.io/coredns/coredns:v1.11.3' });
+app({ ns: 'istio-system', kind: 'Deployment', name: 'istiod-stable', created: '2026-11-15T12:01:00Z', image: `${HUB}/pilot:1.23.2`, labels: { istio: 'pilot', 'istio.io/rev': 'stable', 'sidecar.istio.io/inject': 'false' } });
+app({ ns: 'istio-system', kind: 'Deployment', name: 'istiod-canary', created: '2026-11-10T09:01:00Z', image: `${HUB}/pilot:1.24.0`, labels: { istio: 'pilot', 'istio.io/rev': 'canary', 'sidecar.istio.io/inject': 'false' } });
+
+// bookinfo (istio.io/rev=prod -> stable, upgraded in place to 1.23.2 on 2026-11-15).
+app({ ns: 'bookinfo', kind: 'Deployment', name: 'productpage-v1', replicas: 2, created: '2026-11-18T10:00:00Z', proxy: stable() });
+app({ ns: 'bookinfo', kind: 'Deployment', name: 'reviews-v1', created: '2026-11-18T10:02:00Z', proxy: stable() });
+app({ ns: 'bookinfo', kind: 'Deployment', name: 'details-v1', created: '2026-11-05T08:00:00Z', proxy: stable('1.22.5') }); // ProxyImageMismatch + StaleTemplate
+app({ ns: 'bookinfo', kind: 'Deployment', name: 'ratings-v1', created: '2026-10-20T14:00:00Z' }); // MissingSidecar
+app({
+  ns: 'bookinfo',
+  kind: 'StatefulSet',
+  name: 'mysql',
+  created: '2026-11-18T10:05:00Z',
+  proxy: stable(),
+  image: 'docker.io/library/mysql:8.4',
+  annotations: { 'sidecar.istio.io/proxyCPU': '200m', 'sidecar.istio.io/proxyMemory': '256Mi' },
+});
+app({ ns: 'bookinfo', kind: 'Pod', name: 'toolbox', created: '2026-10-21T09:00:00Z', image: 'docker.io/nicolaka/netshoot:v0.13' }); // bare pod, MissingSidecar
+
+// shop (istio.io/rev=canary): moved from stable to canary, not restarted yet.
+app({ ns: 'shop', kind: 'Deployment', name: 'cart', replicas: 2, created: '2026-11-18T11:00:00Z', proxy: stable() }); // RevisionMismatch
+app({ ns: 'shop', kind: 'Deployment', name: 'checkout', created: '2026-11-11T09:30:00Z', proxy: canary() }); // StaleTemplate (canary webhook edited 11-12)
+app({ ns: 'shop', kind: 'Deployment', name: 'frontend', created: '2026-11-19T08:00:00Z', proxy: canary(), labels: { 'sidecar.istio.io/inject': 'yes' } }); // InvalidInjectValue
+app({ ns: 'shop', kind: 'Job', name: 'db-migrate-29410560', created: '2026-11-01T02:00:00Z', phase: 'Succeeded' }); // MissingSidecar, Job
+
+// payments (istio.io/rev=prod).
+app({ ns: 'payments', kind: 'Deployment', name: 'api', replicas: 2, created: '2026-11-18T12:00:00Z', proxy: stable(), annotations: { 'sidecar.istio.io/proxyImage': `${HUB}/proxyv2:1.23.2` } });
+app({ ns: 'payments', kind: 'Deployment', name: 'worker', created: '2026-11-18T12:05:00Z', labels: { 'sidecar.istio.io/inject': 'false' }, annotations: { 'sidecar.istio.io/inject': 'true' } }); // LabelOverridesAnnotation
+
+// legacy (istio-injection=enabled, but only revisions are installed: nothing serves it).
+app({ ns: 'legacy', kind: 'Deployment', name: 'billing', created: '2026-10-01T10:00:00Z' }); // NoInjector on the namespace
+
+// migrating (istio-injection=enabled + istio.io/rev=canary): istio-injection wins and blocks the canary webhook.
+app({ ns: 'migrating', kind: 'Deployment', name: 'orders', replicas: 2, created: '2026-11-18T13:00:00Z', proxy: canary() }); // UnexpectedSidecar
+
+// staging (istio.io/rev=1-19): the 1-19 control plane was removed.
+app({ ns: 'staging', kind: 'Deployment', name: 'inventory', created: '2026-07-01T10:00:00Z', proxy: { revision: '1-19', image: `${HUB}/proxyv2:1.19.10`, native: false } }); // UnexpectedSidecar
+
+// monitoring (istio.io/rev=prod).
+app({ ns: 'monitoring', kind: 'Deployment', name: 'prometheus', created: '2026-11-18T14:00:00Z', image: 'quay.io/prometheus/prometheus:v2.55.0', proxy: { ...stable('1.22.5', false), manual: true } }); // ManualSidecar
+app({ ns: 'monitoring', kind: 'DaemonSet', name: 'node-exporter', replicas: 3, created: '2026-11-18T14:05:00Z', image: 'quay.io/prometheus/node-exporter:v1.8.2', hostNetwork: true }); // HostNetwork
+
+// team-a (istio.io/rev=canary, team=a): the canary webhook and team-a's own webhook both match.
+app({ ns: 'team-a', kind: 'Deployment', name: 'web', created: '2026-11-19T09:00:00Z', proxy: canary() }); // MultipleInjectors
+
+// grpc (istio.io/rev=canary): proxyless gRPC went through the injector and has no proxy, as intended.
+app({ ns: 'grpc', kind: 'Deployment', name: 'greeter', created: '2026-11-19T10:00:00Z', annotations: { 'inject.istio.io/templates': 'grpc-simple' }, proxy: { ...canary(), proxyless: true } });
+
+// ambient-apps (istio.io/dataplane-mode=ambient): captured by ztunnel, no sidecar.
+app({ ns: 'ambient-apps', kind: 'Deployment', name: 'catalog', created: '2026-11-19T11:00:00Z', podAnnotations: { 'ambient.istio.io/redirection': 'enabled' } });
+
+const out = fileURLToPath(new URL('../demo/cluster.yaml', import.meta.url));
+const header = '# The bundled demo cluster of kubectl-inject (generated by scripts/generate-demo.ts; do not edit by hand).\n';
+writeFileSync(out, header + yaml.dump({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: objects }, { lineWidth: -1, noRefs: true }));
+process.stderr.write(`wrote ${objects.length} objects to ${out}\n`);
