@@ -44,7 +44,7 @@ export function parseDuration(text: string, flag: string): number {
 }
 
 export async function openSource(flags: SourceFlagValues): Promise<ClusterSource> {
-  if (flags.demo) return SnapshotSource.fromPath(DEMO_PATH).withInfo({ type: 'demo', location: 'demo/' });
+  if (flags.demo) return (await import('../cluster/demo-state.js')).demoSource();
   if (flags.snapshot) return SnapshotSource.fromPath(flags.snapshot);
   const { LiveSource } = await import('../cluster/live-source.js');
   return LiveSource.open({

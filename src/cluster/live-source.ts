@@ -12,7 +12,7 @@ import {
   workloadRecord,
   type RawObject,
 } from './records.js';
-import { UserError, type BaseState, type ClusterSource, type Scope, type SourceInfo } from './source.js';
+import { UserError, type BaseState, type ClusterSource, type ClusterWriter, type Scope, type SourceInfo } from './source.js';
 import type { PodRecord, WorkloadKind, WorkloadRecord } from '../engine/types.js';
 import { parseSelector, SelectorSyntaxError } from '../engine/selector-syntax.js';
 
@@ -53,7 +53,7 @@ export function resourcePath(kind: ResourceKind, namespace: string | null, name?
 
 const LISTED_WORKLOADS: WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
 
-export class LiveSource implements ClusterSource {
+export class LiveSource implements ClusterSource, ClusterWriter {
   private constructor(
     readonly client: ApiClient,
     private readonly namespace: string,
@@ -238,6 +238,15 @@ export class LiveSource implements ClusterSource {
   async getWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<WorkloadRecord | null> {
     const raw = await this.getOptional(kind, namespace, name);
     return raw ? workloadRecord({ ...raw, kind }) : null;
+  }
+
+  async patchNamespaceLabels(name: string, patch: Record<string, string | null>): Promise<void> {
+    await this.client.patch(resourcePath('Namespace', null, name), { metadata: { labels: patch } }, 'application/merge-patch+json');
+  }
+
+  async restartWorkload(kind: WorkloadKind, namespace: string, name: string, at: string): Promise<void> {
+    const body = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } } } } };
+    await this.client.patch(resourcePath(kind, namespace, name), body, 'application/strategic-merge-patch+json');
   }
 
   private async getOptional(kind: ResourceKind, namespace: string, name: string): Promise<RawObject | null> {

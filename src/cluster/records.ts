@@ -133,7 +133,8 @@ export function workloadRecord(raw: RawObject): WorkloadRecord {
   const template = kind === 'CronJob' ? raw.spec?.jobTemplate?.spec?.template : raw.spec?.template;
   const status = raw.status ?? {};
   const conditions = Array.isArray(status.conditions) ? status.conditions : [];
-  const desired = kind === 'DaemonSet' ? num(status.desiredNumberScheduled) : raw.spec?.replicas === undefined ? 1 : num(raw.spec.replicas);
+  const isDaemonSet = kind === 'DaemonSet';
+  const desired = isDaemonSet ? num(status.desiredNumberScheduled) : raw.spec?.replicas === undefined ? 1 : num(raw.spec.replicas);
   return {
     kind,
     namespace,
@@ -144,12 +145,16 @@ export function workloadRecord(raw: RawObject): WorkloadRecord {
     status: {
       generation: num(meta.generation),
       observedGeneration: num(status.observedGeneration),
-      replicas: desired,
-      updatedReplicas: kind === 'DaemonSet' ? num(status.updatedNumberScheduled) : num(status.updatedReplicas),
-      readyReplicas: kind === 'DaemonSet' ? num(status.numberReady) : num(status.readyReplicas),
-      availableReplicas: kind === 'DaemonSet' ? num(status.numberAvailable) : num(status.availableReplicas),
+      desired,
+      current: isDaemonSet ? num(status.currentNumberScheduled) : num(status.replicas),
+      updated: isDaemonSet ? num(status.updatedNumberScheduled) : num(status.updatedReplicas),
+      ready: isDaemonSet ? num(status.numberReady) : num(status.readyReplicas),
+      available: isDaemonSet ? num(status.numberAvailable) : num(status.availableReplicas),
       paused: raw.spec?.paused === true,
       progressDeadlineExceeded: conditions.some((c: RawObject) => c?.type === 'Progressing' && c?.reason === 'ProgressDeadlineExceeded'),
+      currentRevision: status.currentRevision ?? null,
+      updateRevision: status.updateRevision ?? null,
+      restartedAt: template?.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'] ?? null,
     },
   };
 }

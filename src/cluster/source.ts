@@ -33,6 +33,18 @@ export interface ClusterSource {
   close?(): Promise<void>;
 }
 
+/** Write access, for rollout. Only the live source has it. */
+export interface ClusterWriter {
+  /** Merge patch of metadata.labels; null removes a label. */
+  patchNamespaceLabels(name: string, patch: Record<string, string | null>): Promise<void>;
+  /** What `kubectl rollout restart` sends: the template annotation kubectl.kubernetes.io/restartedAt. */
+  restartWorkload(kind: WorkloadKind, namespace: string, name: string, at: string): Promise<void>;
+}
+
+export function isWriter(source: ClusterSource): source is ClusterSource & ClusterWriter {
+  return typeof (source as Partial<ClusterWriter>).patchNamespaceLabels === 'function';
+}
+
 /** A user-facing failure: printed as one line, exit 1. */
 export class UserError extends Error {
   constructor(

@@ -56,16 +56,25 @@ export interface PodRecord {
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Job' | 'CronJob';
 
+/** Rollout progress fields of a workload (DaemonSet counts mapped onto the replica names). */
 export interface RolloutStatus {
   generation: number;
   observedGeneration: number;
-  replicas: number;
-  updatedReplicas: number;
-  readyReplicas: number;
-  availableReplicas: number;
+  /** spec.replicas (DaemonSet: desiredNumberScheduled). */
+  desired: number;
+  /** status.replicas, old and new pods together (DaemonSet: currentNumberScheduled). */
+  current: number;
+  updated: number;
+  ready: number;
+  available: number;
   paused: boolean;
   /** Deployment condition Progressing=False with reason ProgressDeadlineExceeded. */
-  progressDeadlineExceeded?: boolean;
+  progressDeadlineExceeded: boolean;
+  /** StatefulSet currentRevision / updateRevision. */
+  currentRevision?: string | null;
+  updateRevision?: string | null;
+  /** spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]. */
+  restartedAt?: string | null;
 }
 
 export interface WorkloadRecord {

@@ -1,0 +1,10 @@
+// The whole state of a scope, pods included (rollout plans and re-audits need every pod at once).
+import type { ClusterState } from '../engine/types.js';
+import type { BaseState, ClusterSource, Scope } from './source.js';
+
+export async function loadState(source: ClusterSource, scope: Scope, onProgress?: (n: number) => void): Promise<ClusterState & Pick<BaseState, 'partial' | 'warnings'>> {
+  const base = await source.loadBase(scope);
+  const pods = [];
+  for await (const page of source.pods(scope, onProgress)) pods.push(...page);
+  return { ...base, pods };
+}

@@ -1,0 +1,137 @@
+import { Flags } from '@oclif/core';
+import { buildClusterContext } from '../engine/cluster-context.js';
+import { auditPod } from '../engine/pod-audit.js';
+import { PlanError, planRollout, type LabelChange, type RolloutPlan } from '../engine/rollout-plan.js';
+import { loadState } from '../cluster/load-state.js';
+import { isWriter, UserError, type Scope } from '../cluster/source.js';
+import { applyPlan, type ApplyResult } from '../rollout/apply-plan.js';
+import { chooseAndConfirm, type Selection } from '../rollout/choose.js';
+import { renderPlan, renderResult } from '../render/rollout-table.js';
+import { renderStructured } from '../render/structured.js';
+import { allNamespacesFlag, BaseCommand, namespaceFlag, openSource, parseDuration, sourceFlags } from '../cli/base-command.js';
+import { Progress, warn } from '../cli/terminal.js';
+
+export default class Rollout extends BaseCommand {
+  static override summary = 'Converge: relabel namespaces and restart the workloads whose pods drift, then verify';
+  static override description =
+    'Plans first (namespace label changes, then every Deployment, StatefulSet and DaemonSet whose pods would drift under the resulting labels), asks on a terminal, applies like `kubectl label` and `kubectl rollout restart`, waits for each rollout, stops at the first failure and re-audits. Safe to re-run after an interruption.';
+  static override examples = [
+    '<%= config.bin %> rollout -n shop --revision canary --dry-run',
+    '<%= config.bin %> rollout -n shop --revision canary',
+    '<%= config.bin %> rollout -A --yes --max-concurrent 3 --timeout 10m',
+    '<%= config.bin %> rollout -n legacy --enable --yes -o json',
+  ];
+
+  static override flags = {
+    namespace: namespaceFlag,
+    'all-namespaces': allNamespacesFlag,
+    enable: Flags.boolean({ description: 'label the namespaces istio-injection=enabled', exclusive: ['disable', 'revision'] }),
+    disable: Flags.boolean({ description: 'label the namespaces istio-injection=disabled', exclusive: ['enable', 'revision'] }),
+    revision: Flags.string({ description: 'label the namespaces istio.io/rev=REV (and remove istio-injection)', exclusive: ['enable', 'disable'] }),
+    yes: Flags.boolean({ char: 'y', description: 'apply the whole plan without asking' }),
+    'dry-run': Flags.boolean({ description: 'print the plan and send no write request' }),
+    'max-concurrent': Flags.integer({ description: 'rollouts in flight at once', default: 1, min: 1 }),
+    timeout: Flags.string({ description: 'how long to wait for each rollout (e.g. 5m)', default: '5m' }),
+    output: Flags.string({ char: 'o', description: 'output format', options: ['table', 'json'], default: 'table' }),
+    ...sourceFlags,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Rollout);
+    const timeoutMs = parseDuration(flags.timeout, 'timeout');
+    const change: LabelChange = flags.revision
+      ? { kind: 'revision', revision: flags.revision }
+      : flags.enable
+        ? { kind: 'enable' }
+        : flags.disable
+          ? { kind: 'disable' }
+          : { kind: 'none' };
+    const json = flags.output === 'json';
+    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    if (!flags['dry-run'] && !flags.yes && !interactive) {
+      throw new UserError('rollout needs confirmation and there is no terminal: pass --yes to apply the plan, or --dry-run to only print it', 2);
+    }
+
+    this.source = await openSource(flags);
+    const source = this.source;
+    if (!flags['dry-run'] && !isWriter(source)) throw new UserError('rollout applies changes to a live cluster; with --snapshot or --demo use --dry-run');
+    const namespace = flags['all-namespaces'] ? null : flags.namespace ?? source.defaultNamespace();
+    const scope: Scope = { namespace, labelSelector: null };
+
+    const progress = new Progress();
+    progress.update('reading cluster state…', true);
+    const state = await loadState(source, scope, (n) => progress.update(`listing pods… ${n}`));
+    progress.done();
+    for (const w of state.warnings) warn(w);
+    let plan: RolloutPlan;
+    try {
+      plan = planRollout(state, { namespaces: namespace ? [namespace] : null, change });
+    } catch (err) {
+      if (err instanceof PlanError) throw new UserError(err.message);
+      throw err;
+    }
+
+    const nothing = plan.namespaces.length === 0 && plan.workloads.every((w) => w.action === 'skip');
+    if (flags['dry-run'] || nothing) {
+      if (json) process.stdout.write(renderStructured({ kind: 'RolloutPlan', apiVersion: 'inject.istio-tools.dev/v1alpha1', dryRun: flags['dry-run'], ...plan }, 'json'));
+      else {
+        process.stdout.write(renderPlan(plan));
+        if (nothing) process.stdout.write('Nothing to do: no label change and no drifted workload to restart.\n');
+        else process.stdout.write('Dry run: nothing was sent.\n');
+      }
+      return;
+    }
+
+    let selection: Selection | null = { namespaces: plan.namespaces, workloads: plan.workloads.filter((w) => w.action !== 'skip') };
+    if (!flags.yes) {
+      process.stdout.write(renderPlan(plan));
+      selection = await chooseAndConfirm(plan);
+      if (!selection) {
+        process.stdout.write('Nothing was changed.\n');
+        return;
+      }
+    } else if (!json) process.stdout.write(renderPlan(plan));
+
+    const writer = source as typeof source & Parameters<typeof applyPlan>[2];
+    const abort = new AbortController();
+    const onSigint = () => {
+      if (abort.signal.aborted) process.exit(130);
+      warn('interrupted: no new work will be started (Ctrl-C again to quit now)');
+      abort.abort();
+    };
+    process.on('SIGINT', onSigint);
+    let result: ApplyResult;
+    try {
+      result = await applyPlan(selection.namespaces, selection.workloads, writer, {
+        maxConcurrent: flags['max-concurrent'],
+        timeoutMs,
+        signal: abort.signal,
+        onEvent: (text) => (process.stderr.isTTY ? progress.update(text, true) : process.stderr.write(`${text}\n`)),
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+      progress.done();
+    }
+
+    // Re-audit what the plan covered.
+    const after = await loadState(source, scope);
+    const ctx = buildClusterContext(after);
+    const scopeSet = new Set(plan.scope);
+    const audits = after.pods.filter((p) => scopeSet.has(p.namespace)).map((p) => {
+      const { decision, expected, ...audit } = auditPod(ctx, p);
+      void decision;
+      void expected;
+      return audit;
+    });
+    if (json) {
+      process.stdout.write(
+        renderStructured(
+          { kind: 'RolloutResult', apiVersion: 'inject.istio-tools.dev/v1alpha1', plan, result, remainingDrift: audits.filter((a) => a.drift.length > 0) },
+          'json',
+        ),
+      );
+    } else process.stdout.write(`\n${renderResult(result, audits)}`);
+    if (result.stoppedBy === 'interrupted') this.exit(130);
+    if (result.stoppedBy) this.exit(1);
+  }
+}

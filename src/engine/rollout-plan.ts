@@ -1,0 +1,195 @@
+// Planning a rollout: the namespace label changes requested, then every Deployment, StatefulSet and
+// DaemonSet whose pods would drift under the resulting labels (audited with the same engine as status).
+// Bare pods, Jobs, CronJobs and ownerless ReplicaSets are manual actions. Pure: the shell applies it.
+import { buildClusterContext, type ClusterContext } from './cluster-context.js';
+import { IGNORED_NAMESPACES } from './injector-policy.js';
+import { auditPod } from './pod-audit.js';
+import { rolloutProgress } from './rollout-progress.js';
+import type { ClusterState, Labels, NamespaceRecord, WorkloadKind } from './types.js';
+
+export type LabelChange = { kind: 'enable' } | { kind: 'disable' } | { kind: 'revision'; revision: string } | { kind: 'none' };
+
+export interface NamespacePatch {
+  namespace: string;
+  from: Labels;
+  to: Labels;
+  /** Merge patch of metadata.labels (null removes), touching only the injection labels. */
+  patch: Record<string, string | null>;
+}
+
+export interface WorkloadAction {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+  /** restart: patch the template; wait: a rollout is already in progress, wait for it; skip: see reason. */
+  action: 'restart' | 'wait' | 'skip';
+  pods: number;
+  drifted: number;
+  drift: string[];
+  reason: string;
+}
+
+export interface ManualAction {
+  kind: 'Pod' | 'Job' | 'CronJob' | 'ReplicaSet';
+  namespace: string;
+  name: string;
+  pods: number;
+  drift: string[];
+  reason: string;
+}
+
+export interface RolloutPlan {
+  namespaces: NamespacePatch[];
+  workloads: WorkloadAction[];
+  manual: ManualAction[];
+  /** Namespaces the plan covers. */
+  scope: string[];
+}
+
+export class PlanError extends Error {}
+
+const INJECTION_LABELS = ['istio-injection', 'istio.io/rev'] as const;
+
+/** Namespaces left out of -A unless named: Kubernetes' own, istio-system and istiod's namespaces. */
+export function systemNamespaces(ctx: ClusterContext): Set<string> {
+  const out = new Set<string>([...IGNORED_NAMESPACES, 'istio-system']);
+  for (const h of ctx.hooks) out.add(h.istioNamespace);
+  return out;
+}
+
+export function labelPatch(labels: Labels, change: LabelChange): Record<string, string | null> {
+  const want: Record<string, string | null> = {};
+  switch (change.kind) {
+    case 'revision':
+      want['istio.io/rev'] = change.revision;
+      want['istio-injection'] = null;
+      break;
+    case 'enable':
+      want['istio-injection'] = 'enabled';
+      break;
+    case 'disable':
+      want['istio-injection'] = 'disabled';
+      break;
+    case 'none':
+      break;
+  }
+  const patch: Record<string, string | null> = {};
+  for (const key of INJECTION_LABELS) {
+    if (!(key in want)) continue;
+    const value = want[key] ?? null;
+    const has = Object.prototype.hasOwnProperty.call(labels, key);
+    if (value === null ? has : labels[key] !== value) patch[key] = value;
+  }
+  return patch;
+}
+
+function applyPatch(labels: Labels, patch: Record<string, string | null>): Labels {
+  const out = { ...labels };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
+export interface PlanOptions {
+  /** Namespaces named by the user (-n); null = every namespace (-A), system ones left out. */
+  namespaces: string[] | null;
+  change: LabelChange;
+}
+
+export function planRollout(state: ClusterState, options: PlanOptions): RolloutPlan {
+  const current = buildClusterContext(state);
+  if (options.change.kind === 'revision' && !current.served.has(options.change.revision)) {
+    const known = [...current.served.keys()].sort().join(', ') || 'none';
+    throw new PlanError(`revision "${options.change.revision}" is not served by any injection webhook (known revisions and tags: ${known}); nothing was changed`);
+  }
+  const known = new Set(state.namespaces.map((n) => n.name));
+  let scope: string[];
+  if (options.namespaces) {
+    for (const ns of options.namespaces) if (!known.has(ns)) throw new PlanError(`namespace "${ns}" not found; nothing was changed`);
+    scope = [...options.namespaces];
+  } else {
+    const system = systemNamespaces(current);
+    scope = state.namespaces.map((n) => n.name).filter((n) => !system.has(n));
+  }
+  const inScope = new Set(scope);
+
+  const namespacePatches: NamespacePatch[] = [];
+  const namespaces: NamespaceRecord[] = state.namespaces.map((ns) => {
+    if (!inScope.has(ns.name)) return ns;
+    const patch = labelPatch(ns.labels, options.change);
+    if (Object.keys(patch).length === 0) return ns;
+    const to = applyPatch(ns.labels, patch);
+    namespacePatches.push({ namespace: ns.name, from: pick(ns.labels), to: pick(to), patch });
+    return { ...ns, labels: to };
+  });
+  if (options.change.kind === 'enable' && namespacePatches.length > 0) {
+    const servesEnabled = current.hooks.some(
+      (h) => !h.deactivated && h.namespaceSelector.valid && h.namespaceSelector.requirements.some((r) => r.key === 'istio-injection' && r.operator === 'In' && r.values.includes('enabled')),
+    );
+    if (!servesEnabled) {
+      throw new PlanError('no injection webhook serves istio-injection=enabled (no default revision or "default" tag); use --revision REV instead; nothing was changed');
+    }
+  }
+
+  // Audit the pods of the scope under the labels as they will be.
+  const ctx = buildClusterContext({ ...state, namespaces });
+  const groups = new Map<string, { kind: string; namespace: string; name: string; pods: number; drifted: number; drift: Set<string> }>();
+  for (const pod of state.pods) {
+    if (!inScope.has(pod.namespace)) continue;
+    const audit = auditPod(ctx, pod);
+    const owner = audit.workload ?? { kind: 'Pod', name: pod.name };
+    const key = `${pod.namespace}/${owner.kind}/${owner.name}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { kind: owner.kind, namespace: pod.namespace, name: owner.name, pods: 0, drifted: 0, drift: new Set() };
+      groups.set(key, g);
+    }
+    g.pods++;
+    if (audit.drift.length > 0) g.drifted++;
+    for (const d of audit.drift) g.drift.add(d);
+  }
+
+  const workloads: WorkloadAction[] = [];
+  const manual: ManualAction[] = [];
+  for (const g of groups.values()) {
+    if (g.drifted === 0) continue;
+    const drift = [...g.drift];
+    if (g.kind === 'Deployment' || g.kind === 'StatefulSet' || g.kind === 'DaemonSet') {
+      const record = ctx.workloads.get(g.kind, g.namespace, g.name);
+      const base = { kind: g.kind as WorkloadKind, namespace: g.namespace, name: g.name, pods: g.pods, drifted: g.drifted, drift };
+      if (!record) {
+        workloads.push({ ...base, action: 'skip', reason: `${g.kind.toLowerCase()} not found (pods are orphaned)` });
+      } else if (record.status.paused) {
+        workloads.push({ ...base, action: 'skip', reason: 'paused: resume it first (kubectl rollout resume)' });
+      } else if (rolloutProgress(record.kind, record.status).state !== 'complete') {
+        workloads.push({ ...base, action: 'wait', reason: `rollout already in progress (${rolloutProgress(record.kind, record.status).message})` });
+      } else {
+        workloads.push({ ...base, action: 'restart', reason: 'a restart re-injects its pods' });
+      }
+    } else {
+      const reason =
+        g.kind === 'Pod'
+          ? 'bare pod: re-create it from its manifest'
+          : g.kind === 'ReplicaSet'
+            ? 'ReplicaSet without a Deployment: delete its pods or re-apply it'
+            : `${g.kind}: its pods are re-created only when it runs again`;
+      manual.push({ kind: g.kind as ManualAction['kind'], namespace: g.namespace, name: g.name, pods: g.pods, drift, reason });
+    }
+  }
+  const order = (a: { namespace: string; kind: string; name: string }, b: typeof a) =>
+    a.namespace.localeCompare(b.namespace) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name);
+  return {
+    namespaces: namespacePatches.sort((a, b) => a.namespace.localeCompare(b.namespace)),
+    workloads: workloads.sort(order),
+    manual: manual.sort(order),
+    scope: scope.sort(),
+  };
+}
+
+function pick(labels: Labels): Labels {
+  const out: Labels = {};
+  for (const k of INJECTION_LABELS) if (labels[k] !== undefined) out[k] = labels[k] as string;
+  return out;
+}

@@ -1,0 +1,44 @@
+// The rollout plan and its result as kubectl-style tables.
+import type { RolloutPlan } from '../engine/rollout-plan.js';
+import type { ApplyResult } from '../rollout/apply-plan.js';
+import type { PodAudit } from '../engine/pod-audit.js';
+import { renderTable } from './plain-table.js';
+
+const labels = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
+
+export function renderPlan(plan: RolloutPlan): string {
+  const out: string[] = [];
+  if (plan.namespaces.length) {
+    out.push('Namespace label changes:');
+    out.push(renderTable(['NAMESPACE', 'FROM', 'TO'], plan.namespaces.map((n) => [n.namespace, labels(n.from), labels(n.to)])));
+  } else out.push('Namespace label changes: none\n');
+  if (plan.workloads.length) {
+    out.push('Workloads:');
+    out.push(renderTable(['NAMESPACE', 'WORKLOAD', 'ACTION', 'DRIFTED', 'DRIFT', 'REASON'], plan.workloads.map((w) => [w.namespace, `${w.kind}/${w.name}`, w.action, `${w.drifted}/${w.pods}`, w.drift.join(','), w.reason])));
+  } else out.push('Workloads: none to restart\n');
+  if (plan.manual.length) {
+    out.push('Manual action needed (never deleted by rollout):');
+    out.push(renderTable(['NAMESPACE', 'OBJECT', 'PODS', 'DRIFT', 'WHAT TO DO'], plan.manual.map((m) => [m.namespace, `${m.kind}/${m.name}`, String(m.pods), m.drift.join(','), m.reason])));
+  }
+  return out.join('\n');
+}
+
+export function renderResult(result: ApplyResult, remaining: PodAudit[]): string {
+  const out: string[] = [];
+  if (result.workloads.length) {
+    out.push(renderTable(['NAMESPACE', 'WORKLOAD', 'ACTION', 'OUTCOME', 'MESSAGE'], result.workloads.map((w) => [w.namespace, `${w.kind}/${w.name}`, w.action, w.outcome, w.message])));
+  }
+  if (result.stoppedBy) out.push(`Stopped early: ${result.stoppedBy}`);
+  const drifting = new Map<string, Set<string>>();
+  for (const p of remaining) {
+    if (!p.drift.length) continue;
+    const key = `${p.namespace}/${p.workload ? `${p.workload.kind}/${p.workload.name}` : `Pod/${p.name}`}`;
+    const set = drifting.get(key) ?? new Set<string>();
+    p.drift.forEach((d) => set.add(d));
+    drifting.set(key, set);
+  }
+  const converged = result.workloads.filter((w) => w.outcome === 'rolled-out' && !drifting.has(`${w.namespace}/${w.kind}/${w.name}`));
+  out.push(`Re-audit: ${converged.length} workloads converged; ${drifting.size} objects still drift${drifting.size ? ':' : '.'}`);
+  for (const [k, v] of drifting) out.push(`  ${k}: ${[...v].join(', ')}`);
+  return `${out.join('\n')}\n`;
+}
