@@ -10,6 +10,7 @@ export const sourceFlags = {
   kubeconfig: Flags.string({ description: 'path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)', helpGroup: 'CLUSTER' }),
   context: Flags.string({ description: 'kubeconfig context to use (default: the current context)', helpGroup: 'CLUSTER' }),
   'request-timeout': Flags.string({ description: 'timeout of each API request, e.g. 30s, 1m (0 = none)', default: '30s', helpGroup: 'CLUSTER' }),
+  'chunk-size': Flags.integer({ description: 'list large collections in pages of this many objects (0 = no paging)', default: 500, min: 0, helpGroup: 'CLUSTER' }),
   snapshot: Flags.string({ description: 'read cluster state from files (kind: List, multi-document YAML/JSON, a directory, or - for stdin)', helpGroup: 'CLUSTER', exclusive: ['demo'] }),
   demo: Flags.boolean({ description: 'use the bundled demo cluster state', helpGroup: 'CLUSTER', exclusive: ['snapshot'] }),
   debug: Flags.boolean({ description: 'print stack traces of errors', hidden: true }),
@@ -23,6 +24,7 @@ export interface SourceFlagValues {
   kubeconfig?: string;
   context?: string;
   'request-timeout'?: string;
+  'chunk-size'?: number;
   snapshot?: string;
   demo?: boolean;
 }
@@ -51,6 +53,7 @@ export async function openSource(flags: SourceFlagValues): Promise<ClusterSource
     kubeconfig: flags.kubeconfig,
     context: flags.context,
     requestTimeoutMs: parseDuration(flags['request-timeout'] ?? '30s', 'request-timeout'),
+    pageSize: flags['chunk-size'],
   });
 }
 

@@ -54,6 +54,11 @@ export function resourcePath(kind: ResourceKind, namespace: string | null, name?
 const LISTED_WORKLOADS: WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
 
 export class LiveSource implements ClusterSource, ClusterWriter {
+  /** Namespaces known from loadBase, for per-namespace fallbacks when a cluster-wide list is forbidden. */
+  private knownNamespaces: string[] = [];
+  /** RBAC gaps met while listing pods (reported after the listing). */
+  readonly podWarnings: string[] = [];
+
   private constructor(
     readonly client: ApiClient,
     private readonly namespace: string,
@@ -87,7 +92,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     for (;;) {
       let page: { items?: RawObject[]; metadata?: { continue?: string } };
       try {
-        page = await this.client.get(path, { ...query, limit: this.pageSize, continue: token });
+        page = await this.client.get(path, { ...query, limit: this.pageSize > 0 ? this.pageSize : undefined, continue: token });
       } catch (err) {
         if (err instanceof ApiError && err.status === 410 && token) {
           // The continue token expired: restart (or continue inconsistently if the server offers a token).
@@ -113,6 +118,33 @@ export class LiveSource implements ClusterSource, ClusterWriter {
       token = page.metadata?.continue || undefined;
       if (!token) return;
     }
+  }
+
+  /**
+   * Pages of a namespaced kind in scope. When the cluster-wide list is forbidden (a user with
+   * namespace-scoped rights), lists namespace by namespace and reports those it cannot read.
+   */
+  async *listScoped(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined>, gaps: string[]): AsyncIterable<RawObject[]> {
+    try {
+      yield* this.listPages(kind, namespace, query);
+      return;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 403)) throw err;
+      if (namespace !== null || this.knownNamespaces.length === 0) {
+        gaps.push(`cannot list ${RESOURCES[kind].plural}${namespace ? ` in namespace ${namespace}` : ''} (forbidden)`);
+        return;
+      }
+    }
+    const denied: string[] = [];
+    for (const ns of this.knownNamespaces) {
+      try {
+        yield* this.listPages(kind, ns, query);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 403) denied.push(ns);
+        else throw err;
+      }
+    }
+    if (denied.length) gaps.push(`cannot list ${RESOURCES[kind].plural} in ${denied.length} namespace(s) (forbidden): ${denied.slice(0, 10).join(', ')}${denied.length > 10 ? ', ...' : ''}`);
   }
 
   private async listAll(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined> = {}): Promise<RawObject[]> {
@@ -188,17 +220,19 @@ export class LiveSource implements ClusterSource, ClusterWriter {
       }
     }
 
+    this.knownNamespaces = namespaces.map((n) => String(n.metadata?.name ?? '')).filter(Boolean);
     // Workloads (ReplicaSets are derived from pod-template-hash; not listed).
     const workloads: WorkloadRecord[] = [];
+    const gaps: string[] = [];
     await Promise.all(
       LISTED_WORKLOADS.map(async (kind) => {
-        try {
-          for await (const page of this.listPages(kind, scope.namespace)) for (const raw of page) workloads.push(workloadRecord(raw));
-        } catch (err) {
-          if (!forbidden(RESOURCES[kind].plural, err, `pods of ${kind}s are attributed by name only`)) throw err;
-        }
+        for await (const page of this.listScoped(kind, scope.namespace, {}, gaps)) for (const raw of page) workloads.push(workloadRecord(raw));
       }),
     );
+    if (gaps.length) {
+      partial = true;
+      warnings.push(...gaps.map((g) => `${g}: their pods are attributed to workloads by name only`));
+    }
 
     return {
       namespaces: namespaces.map(namespaceRecord),
@@ -222,7 +256,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     }
     const query = { labelSelector: scope.labelSelector ?? undefined };
     let count = 0;
-    for await (const page of this.listPages('Pod', scope.namespace, query)) {
+    for await (const page of this.listScoped('Pod', scope.namespace, query, this.podWarnings)) {
       const records = page.map(podRecord);
       count += records.length;
       onProgress?.(count);

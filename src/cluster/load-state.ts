@@ -6,5 +6,6 @@ export async function loadState(source: ClusterSource, scope: Scope, onProgress?
   const base = await source.loadBase(scope);
   const pods = [];
   for await (const page of source.pods(scope, onProgress)) pods.push(...page);
-  return { ...base, pods };
+  const gaps = source.podWarnings ?? [];
+  return gaps.length ? { ...base, pods, partial: true, warnings: [...base.warnings, ...gaps] } : { ...base, pods };
 }

@@ -26,6 +26,8 @@ export interface ClusterSource {
   loadBase(scope: Scope): Promise<BaseState>;
   /** Pods in scope, page by page. */
   pods(scope: Scope, onProgress?: (count: number) => void): AsyncIterable<PodRecord[]>;
+  /** RBAC gaps met while listing pods, known once the listing is done (a partial result). */
+  readonly podWarnings?: readonly string[];
   getPod(namespace: string, name: string): Promise<PodRecord | null>;
   getWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<WorkloadRecord | null>;
   /** The namespace a command defaults to (the context's namespace, else "default"). */

@@ -5,7 +5,7 @@ import { PlanError, planRollout, type LabelChange, type RolloutPlan } from '../e
 import { loadState } from '../cluster/load-state.js';
 import { isWriter, UserError, type Scope } from '../cluster/source.js';
 import { applyPlan, type ApplyResult } from '../rollout/apply-plan.js';
-import { chooseAndConfirm, type Selection } from '../rollout/choose.js';
+import type { Selection } from '../rollout/choose.js';
 import { renderPlan, renderResult } from '../render/rollout-table.js';
 import { renderStructured } from '../render/structured.js';
 import { allNamespacesFlag, BaseCommand, namespaceFlag, openSource, parseDuration, sourceFlags } from '../cli/base-command.js';
@@ -85,6 +85,8 @@ export default class Rollout extends BaseCommand {
     let selection: Selection | null = { namespaces: plan.namespaces, workloads: plan.workloads.filter((w) => w.action !== 'skip') };
     if (!flags.yes) {
       process.stdout.write(renderPlan(plan));
+      // Loaded only here: the prompt library is not needed to start up.
+      const { chooseAndConfirm } = await import('../rollout/choose.js');
       selection = await chooseAndConfirm(plan);
       if (!selection) {
         process.stdout.write('Nothing was changed.\n');

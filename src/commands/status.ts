@@ -54,7 +54,10 @@ export default class Status extends BaseCommand {
     }
     progress.done();
     const report = builder.build();
-    for (const w of base.warnings) warn(w);
+    const gaps = source.podWarnings ?? [];
+    if (gaps.length) report.source = { ...report.source, partial: true, warnings: [...report.source.warnings, ...gaps] };
+    for (const w of report.source.warnings) warn(w);
+    if (report.source.partial) warn('the result is PARTIAL: some objects could not be read');
 
     const format = flags.output;
     if (format === 'json' || format === 'yaml') {

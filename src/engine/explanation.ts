@@ -199,7 +199,7 @@ export function explainPod(ctx: ClusterContext, pod: PodRecord): InjectionExplan
 export function explainTemplate(ctx: ClusterContext, target: ExplainTarget, template: PodRecord, pods: PodRecord[] = []): InjectionExplanation {
   const decision = decide(ctx, template);
   const ns = namespaceOf(ctx, target.namespace);
-  const podAudits = pods.map((p) => auditPod(ctx, p));
+  const podAudits = [...pods].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((p) => auditPod(ctx, p));
   const drift = [...new Set(podAudits.flatMap((p) => p.drift))];
   // Findings about the template itself: audit it as if it were a pod that went through nothing.
   const templateAudit = auditPod(ctx, { ...template, name: target.name, owner: null });
