@@ -153,7 +153,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     return out;
   }
 
-  async loadBase(scope: Scope): Promise<BaseState> {
+  async loadBase(scope: Scope, options: { ownersOf?: PodRecord } = {}): Promise<BaseState> {
     const warnings: string[] = [];
     let partial = false;
     const forbidden = (what: string, err: unknown, consequence: string): boolean => {
@@ -224,11 +224,14 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     // Workloads (ReplicaSets are derived from pod-template-hash; not listed).
     const workloads: WorkloadRecord[] = [];
     const gaps: string[] = [];
-    await Promise.all(
-      LISTED_WORKLOADS.map(async (kind) => {
-        for await (const page of this.listScoped(kind, scope.namespace, {}, gaps)) for (const raw of page) workloads.push(workloadRecord(raw));
-      }),
-    );
+    if (options.ownersOf) workloads.push(...(await this.ownerChain(options.ownersOf)));
+    else {
+      await Promise.all(
+        LISTED_WORKLOADS.map(async (kind) => {
+          for await (const page of this.listScoped(kind, scope.namespace, {}, gaps)) for (const raw of page) workloads.push(workloadRecord(raw));
+        }),
+      );
+    }
     if (gaps.length) {
       partial = true;
       warnings.push(...gaps.map((g) => `${g}: their pods are attributed to workloads by name only`));
@@ -243,6 +246,22 @@ export class LiveSource implements ClusterSource, ClusterWriter {
       partial,
       warnings,
     };
+  }
+
+  /** The pod's controller, and its controller in turn (ReplicaSet -> Deployment, Job -> CronJob). */
+  private async ownerChain(pod: PodRecord): Promise<WorkloadRecord[]> {
+    const chain: WorkloadRecord[] = [];
+    let owner = pod.owner;
+    while (owner && chain.length < 3 && owner.kind in RESOURCES && owner.kind !== 'Pod') {
+      const record = await this.getWorkload(owner.kind as WorkloadKind, pod.namespace, owner.name).catch((err) => {
+        if (err instanceof ApiError && err.status === 403) return null;
+        throw err;
+      });
+      if (!record) break;
+      chain.push(record);
+      owner = record.owner;
+    }
+    return chain;
   }
 
   async *pods(scope: Scope, onProgress?: (count: number) => void): AsyncIterable<PodRecord[]> {

@@ -142,6 +142,7 @@ export function workloadRecord(raw: RawObject): WorkloadRecord {
     labels: stringMap(meta.labels),
     owner: controller(meta),
     template: templateRecord(namespace, template),
+    selector: raw.spec?.selector && typeof raw.spec.selector === 'object' ? raw.spec.selector : null,
     status: {
       generation: num(meta.generation),
       observedGeneration: num(status.observedGeneration),

@@ -22,8 +22,11 @@ export interface BaseState extends Omit<ClusterState, 'pods'> {
 
 export interface ClusterSource {
   info(): SourceInfo;
-  /** Namespaces, webhooks, Istio ConfigMaps, ProxyConfigs and workloads in scope. */
-  loadBase(scope: Scope): Promise<BaseState>;
+  /**
+   * Namespaces, webhooks, Istio ConfigMaps, ProxyConfigs and workloads in scope. With `ownersOf`, only
+   * that pod's owner chain is read instead of every workload (explain of one pod).
+   */
+  loadBase(scope: Scope, options?: { ownersOf?: PodRecord }): Promise<BaseState>;
   /** Pods in scope, page by page. */
   pods(scope: Scope, onProgress?: (count: number) => void): AsyncIterable<PodRecord[]>;
   /** RBAC gaps met while listing pods, known once the listing is done (a partial result). */

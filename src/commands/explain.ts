@@ -1,7 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { buildClusterContext } from '../engine/cluster-context.js';
 import { explainPod, explainTemplate, type ExplainTarget, type InjectionExplanation } from '../engine/explanation.js';
-import { hasProblems } from '../engine/report.js';
 import type { PodRecord, WorkloadKind } from '../engine/types.js';
 import { readSnapshotObjects } from '../cluster/snapshot-source.js';
 import { podRecord, templateRecord, type RawObject } from '../cluster/records.js';
@@ -9,7 +8,8 @@ import { UserError, type ClusterSource } from '../cluster/source.js';
 import { renderExplainText } from '../render/explain-text.js';
 import { renderStructured } from '../render/structured.js';
 import { BaseCommand, namespaceFlag, openSource, sourceFlags } from '../cli/base-command.js';
-import { colorEnabled, palette } from '../cli/terminal.js';
+import { colorEnabled, palette, warn } from '../cli/terminal.js';
+import { compileSelector, selectorQuery } from '../engine/label-selector.js';
 
 const KIND_ALIASES: Record<string, ExplainTarget['kind']> = {
   pod: 'Pod', pods: 'Pod', po: 'Pod',
@@ -72,12 +72,12 @@ export default class Explain extends BaseCommand {
     else process.stdout.write(explanations.map((e) => renderExplainText(e, palette(colorEnabled()))).join('\n'));
     const problems = explanations.some((e) => e.drift.length > 0 || e.findings.some((f) => f.severity === 'error'));
     if (flags['exit-code'] && problems) this.exit(3);
-    void hasProblems;
   }
 }
 
-async function contextFor(source: ClusterSource, namespace: string) {
-  const base = await source.loadBase({ namespace, labelSelector: null });
+async function contextFor(source: ClusterSource, namespace: string, ownersOf?: PodRecord) {
+  const base = await source.loadBase({ namespace, labelSelector: null }, ownersOf ? { ownersOf } : {});
+  for (const w of base.warnings) warn(w);
   return buildClusterContext({ ...base, pods: [] });
 }
 
@@ -85,13 +85,15 @@ async function explainTarget(source: ClusterSource, namespace: string, target: {
   if (target.kind === 'Pod') {
     const pod = await source.getPod(namespace, target.name);
     if (!pod) throw new UserError(`pod "${target.name}" not found in namespace "${namespace}"`);
-    return explainPod(await contextFor(source, namespace), pod);
+    return explainPod(await contextFor(source, namespace, pod), pod);
   }
   const workload = await source.getWorkload(target.kind as WorkloadKind, namespace, target.name);
   if (!workload) throw new UserError(`${target.kind.toLowerCase()} "${target.name}" not found in namespace "${namespace}"`);
   const ctx = await contextFor(source, namespace);
   const pods: PodRecord[] = [];
-  for await (const page of source.pods({ namespace, labelSelector: null })) {
+  // Only the pods the workload's selector picks, then only those it owns.
+  const labelSelector = workload.selector ? selectorQuery(compileSelector(workload.selector)) : null;
+  for await (const page of source.pods({ namespace, labelSelector })) {
     for (const p of page) {
       const owner = ctx.workloads.ownerOf(p);
       if (owner && owner.kind === workload.kind && owner.name === workload.name) pods.push(p);

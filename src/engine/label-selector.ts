@@ -149,6 +149,14 @@ export function formatRequirement(req: Requirement): string {
   }
 }
 
+/** kubectl -l syntax for a valid compiled selector (the form the API's labelSelector parameter takes). */
+export function selectorQuery(selector: CompiledSelector): string | null {
+  if (!selector.valid) return null;
+  return selector.requirements
+    .map((r) => (r.operator === 'In' && r.values.length > 1 ? `${r.key} in (${r.values.join(',')})` : r.operator === 'NotIn' && r.values.length > 1 ? `${r.key} notin (${r.values.join(',')})` : formatRequirement(r)))
+    .join(',');
+}
+
 export function formatSelector(selector: CompiledSelector): string {
   if (!selector.valid) return `<invalid: ${selector.error}>`;
   if (selector.empty) return '<everything>';

@@ -85,6 +85,8 @@ export interface WorkloadRecord {
   owner: OwnerRef | null;
   /** The pod template as a pod record (name '', namespace of the workload). */
   template: PodRecord;
+  /** spec.selector (null for CronJobs and objects without one). */
+  selector: LabelSelector | null;
   status: RolloutStatus;
 }
 

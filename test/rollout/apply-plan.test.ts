@@ -27,7 +27,7 @@ function fakeTarget(behaviour: Record<string, 'ok' | 'never' | 'fail'>, steps = 
       const finished = how === 'ok' && n >= steps;
       if (finished || how === 'fail') inFlight--;
       return {
-        kind, namespace, name, labels: {}, owner: null,
+        kind, namespace, name, labels: {}, owner: null, selector: null,
         template: { namespace, name: '', labels: {}, annotations: {}, creationTimestamp: null, hostNetwork: false, containers: [], initContainers: [], owner: null },
         status: { generation: 2, observedGeneration: 2, desired: 1, current: 1, updated: finished ? 1 : 0, ready: 1, available: 1, paused: false, progressDeadlineExceeded: how === 'fail' },
       };
