@@ -38,6 +38,8 @@ export function compileSelector(selector: LabelSelector | null | undefined): Com
     const keyError = validateKey(key);
     if (keyError) return { valid: false, error: keyError };
     if (typeof value !== 'string') return { valid: false, error: `matchLabels["${key}"] is not a string` };
+    const valueError = validateValue(value);
+    if (valueError) return { valid: false, error: `${valueError} (key "${key}")` };
     requirements.push({ key, operator: 'In', values: [value] });
   }
   const expressions = selector.matchExpressions ?? [];
@@ -65,6 +67,10 @@ function compileRequirement(expr: LabelSelectorRequirement): Requirement | strin
     return `values of "${key}" must be a list of strings`;
   }
   const values = raw as string[];
+  for (const v of values) {
+    const valueError = validateValue(v);
+    if (valueError) return `${valueError} (key "${key}")`;
+  }
   if ((operator === 'In' || operator === 'NotIn') && values.length === 0) {
     return `for 'in', 'notin' operators, values set can't be empty (key "${key}")`;
   }
@@ -87,6 +93,16 @@ export function validateKey(key: string): string | null {
   }
   if (name.length === 0 || name.length > 63 || !NAME_PART.test(name)) {
     return `invalid label key "${key}": name part must be 63 characters or less, alphanumeric, '-', '_' or '.'`;
+  }
+  return null;
+}
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** A label value: empty, or at most 63 characters, alphanumeric at both ends, '-', '_' or '.' inside. */
+export function validateValue(value: string): string | null {
+  if (value.length > 63 || !LABEL_VALUE.test(value)) {
+    return `invalid label value "${value}": must be 63 characters or less, alphanumeric at both ends, with '-', '_' or '.' between`;
   }
   return null;
 }

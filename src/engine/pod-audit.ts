@@ -30,7 +30,7 @@ export function auditPod(ctx: ClusterContext, pod: PodRecord): PodAuditDetail {
   const workload = ctx.workloads.ownerOf(pod);
   const template = ctx.workloads.templateOf(pod);
   const decision = decide(ctx, pod);
-  const { actual, findings } = detectActual(pod, { template, tags: ctx.served });
+  const { actual, findings } = detectActual(pod, { template });
   const drift: DriftCode[] = [];
 
   // Drift: what a restart of the pod's workload changes.
@@ -76,7 +76,7 @@ function podFindings(ctx: ClusterContext, pod: PodRecord, decision: Decision, ac
   const annotation = pod.annotations[INJECT_KEY];
   const hasLabel = label !== undefined;
   const effective = hasLabel ? label : annotation;
-  if (effective !== undefined && effective !== '' && effective !== 'true' && effective !== 'false') {
+  if (effective !== undefined && effective !== 'true' && effective !== 'false') {
     out.push({
       code: 'InvalidInjectValue',
       severity: 'warning',

@@ -35,12 +35,15 @@ export interface DetectedProxy {
   image: string | null;
 }
 
-/** FindSidecar: containers first, then init containers; analyzers also require a non-empty image. */
+/**
+ * FindSidecar: containers first, then init containers (whatever their restartPolicy; the injector
+ * always sets Always); analyzers also require a non-empty image.
+ */
 export function findProxy(pod: Pick<PodRecord, 'containers' | 'initContainers'>): DetectedProxy {
   const regular = pod.containers.find((c) => c.name === PROXY_CONTAINER);
   if (regular && regular.image) return { mode: 'sidecar', image: regular.image };
   const init = pod.initContainers.find((c) => c.name === PROXY_CONTAINER);
-  if (init && init.image && init.restartPolicy === 'Always') return { mode: 'native-sidecar', image: init.image };
+  if (init && init.image) return { mode: 'native-sidecar', image: init.image };
   return { mode: 'none', image: null };
 }
 
@@ -57,8 +60,6 @@ export function parseStatusAnnotation(value: string): InjectionStatus | string {
 export interface DetectionContext {
   /** The owning workload's pod template, when known. */
   template: PodRecord | null;
-  /** Tag name -> revision, to read an old-style istio.io/rev label carrying a tag. */
-  tags: Map<string, string>;
 }
 
 export function detectActual(pod: PodRecord, ctx: DetectionContext): { actual: ActualState; findings: Finding[] } {
@@ -88,10 +89,9 @@ export function detectActual(pod: PodRecord, ctx: DetectionContext): { actual: A
   if (proxy.mode !== 'none' || statusText !== undefined) {
     if (status && typeof status.revision === 'string' && status.revision) revision = status.revision;
     else if (pod.annotations['istio.io/rev']) revision = pod.annotations['istio.io/rev'] as string;
-    else if (pod.labels['istio.io/rev']) {
-      const label = pod.labels['istio.io/rev'] as string;
-      revision = ctx.tags.get(label) ?? label;
-    } else if (status) revision = 'default';
+    // Up to 1.10 the template set the label istio.io/rev to the injecting revision itself.
+    else if (pod.labels['istio.io/rev']) revision = pod.labels['istio.io/rev'] as string;
+    else if (status) revision = 'default';
   }
 
   const proxyless = viaInjector && proxy.mode === 'none';

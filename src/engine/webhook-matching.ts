@@ -11,7 +11,8 @@ import {
 } from './label-selector.js';
 import type { Finding, Labels, RuleRecord, WebhookConfigurationRecord, WebhookRecord } from './types.js';
 
-export const INJECTION_WEBHOOK_SUFFIX = 'sidecar-injector.istio.io';
+/** Istio's injection webhooks are named *.sidecar-injector.istio.io; istioctl x check-inject accepts any *istio.io. */
+export const INJECTION_WEBHOOK_SUFFIX = 'istio.io';
 export const DEACTIVATED_LABEL = 'istio.io/deactivated';
 
 export interface InjectionWebhook {
