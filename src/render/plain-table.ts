@@ -1,4 +1,6 @@
-// kubectl-style tables: no borders, upper-case headers, columns separated by three spaces.
+// kubectl-style tables: no borders, upper-case headers, columns separated by three spaces, the last
+// column not padded. cli-table3 lays them out; past LARGE_TABLE rows (cli-table3 costs ~0.1 ms a row
+// and grows faster than linearly: 20,000 rows took 34 s) the same layout is written directly.
 import Table from 'cli-table3';
 
 const NO_BORDERS = {
@@ -8,13 +10,50 @@ const NO_BORDERS = {
   right: '', 'right-mid': '', middle: '   ',
 };
 
-export function renderTable(headers: string[], rows: string[][], options: { noHeaders?: boolean } = {}): string {
+export const LARGE_TABLE = 500;
+const GAP = '   ';
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+function visibleWidth(text: string): number {
+  return text.includes('\u001b') ? text.replace(ANSI, '').length : text.length;
+}
+
+export function renderTable(headers: string[], rows: string[][], options: { noHeaders?: boolean; direct?: boolean } = {}): string {
+  const all = options.noHeaders ? rows : [headers, ...rows];
+  if (all.length === 0) return '';
+  return options.direct || rows.length > LARGE_TABLE ? renderDirect(all) : renderWithCliTable(headers, rows, options.noHeaders);
+}
+
+function renderWithCliTable(headers: string[], rows: string[][], noHeaders = false): string {
   const table = new Table({
     chars: NO_BORDERS,
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
-    ...(options.noHeaders ? {} : { head: headers }),
+    ...(noHeaders ? {} : { head: headers }),
   });
   for (const row of rows) table.push(row);
   // cli-table3 pads the last column too; kubectl does not.
   return `${table.toString().split('\n').map((l) => l.trimEnd()).join('\n')}\n`;
+}
+
+/** The same layout in one linear pass. */
+function renderDirect(all: string[][]): string {
+  const columns = Math.max(...all.map((r) => r.length));
+  const widths = new Array<number>(columns).fill(0);
+  for (const row of all) {
+    for (let c = 0; c < row.length; c++) {
+      const w = visibleWidth(row[c] ?? '');
+      if (w > widths[c]!) widths[c] = w;
+    }
+  }
+  const lines: string[] = new Array(all.length);
+  for (let r = 0; r < all.length; r++) {
+    const row = all[r]!;
+    let line = '';
+    for (let c = 0; c < columns; c++) {
+      const cell = row[c] ?? '';
+      line += c === columns - 1 ? cell : cell + ' '.repeat(widths[c]! - visibleWidth(cell)) + GAP;
+    }
+    lines[r] = line.trimEnd();
+  }
+  return `${lines.join('\n')}\n`;
 }
