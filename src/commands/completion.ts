@@ -6,9 +6,9 @@
 // `kubectl-inject completion bash|zsh` prints a script completing the plugin under its own name.
 import { Args, Command } from '@oclif/core';
 import { appendFileSync } from 'node:fs';
-import { openSource, parseDuration, type SourceFlagValues } from '../cli/base-command.js';
+import { openSource, type SourceFlagValues } from '../cli/base-command.js';
 import type { RawObject } from '../cluster/records.js';
-import { UserError, type ClusterSource } from '../cluster/source.js';
+import type { ClusterSource } from '../cluster/source.js';
 
 /** cobra's ShellCompDirective bits. */
 export const Directive = { Error: 1, NoSpace: 2, NoFileComp: 4, FilterFileExt: 8, FilterDirs: 16, Default: 0 } as const;
@@ -232,7 +232,6 @@ const MAX_NAMES = 2000;
 async function withSource(flags: SourceFlagValues, read: (source: ClusterSource) => Promise<string[]>): Promise<string[]> {
   let source: ClusterSource | null = null;
   try {
-    parseDuration(flags['request-timeout'] ?? '5s', 'request-timeout');
     source = await openSource(flags);
     return [...new Set(await read(source))].sort();
   } catch (err) {
@@ -354,7 +353,8 @@ _kubectl-inject() {
     _describe -t values 'completions' completions
   fi
 }
-if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
+# Autoloaded from $fpath this file is the function's first run; sourced (after compinit), it registers it.
+if [[ $funcstack[1] == _kubectl-inject ]]; then
   _kubectl-inject "$@"
 else
   compdef _kubectl-inject kubectl-inject
@@ -367,16 +367,14 @@ export default class Completion extends Command {
   static override summary = 'Print a shell completion script for kubectl-inject (bash or zsh)';
   static override description =
     'For `kubectl inject <TAB>` nothing is needed beyond kubectl\'s own completion: kubectl (1.26 or later) asks the kubectl_complete-inject executable shipped beside kubectl-inject. This script completes the plugin when it is run by its own name, kubectl-inject.';
-  static override examples = ['source <(<%= config.bin %> completion bash)', '<%= config.bin %> completion zsh > "${fpath[1]}/_kubectl-inject"'];
+  static override examples = ['source <(kubectl-inject completion bash)', 'kubectl-inject completion zsh > "${fpath[1]}/_kubectl-inject"'];
   static override args = {
     shell: Args.string({ description: 'the shell', options: ['bash', 'zsh'], required: true }),
   };
 
   async run(): Promise<void> {
     const { args } = await this.parse(Completion);
-    const script = COMPLETION_SCRIPTS[args.shell];
-    if (!script) throw new UserError(`unsupported shell "${args.shell}" (bash or zsh)`, 2);
-    process.stdout.write(script);
+    process.stdout.write(COMPLETION_SCRIPTS[args.shell]);
   }
 }
 

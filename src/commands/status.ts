@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { buildClusterContext } from '../engine/cluster-context.js';
 import { hasProblems, ReportBuilder } from '../engine/report.js';
 import { renderStatusTables } from '../render/status-table.js';
-import { renderStructured } from '../render/structured.js';
+import { renderStructured, writeJsonStreaming } from '../render/structured.js';
 import { allNamespacesFlag, BaseCommand, namespaceFlag, openSource, selectorFlag, sourceFlags } from '../cli/base-command.js';
 import { colorEnabled, palette, Progress, warn } from '../cli/terminal.js';
 import type { Scope } from '../cluster/source.js';
@@ -60,7 +60,9 @@ export default class Status extends BaseCommand {
     if (report.source.partial) warn('the result is PARTIAL: some objects could not be read');
 
     const format = flags.output;
-    if (format === 'json' || format === 'yaml') {
+    if (format === 'json') {
+      writeJsonStreaming(report as unknown as Record<string, unknown>, 'pods', (chunk) => process.stdout.write(chunk));
+    } else if (format === 'yaml') {
       process.stdout.write(renderStructured(report, format));
     } else {
       for (const f of report.findings) if (f.severity !== 'info') warn(`${f.code}: ${f.message}`);

@@ -12,6 +12,7 @@ import {
 import { collectInjectionWebhooks, servedRevisions, type InjectionWebhook } from './webhook-matching.js';
 import { WorkloadIndex } from './workloads.js';
 import type { ClusterState, ConfigMapRecord, Finding, NamespaceRecord, ProxyConfigRecord } from './types.js';
+import type { Decision } from './decision.js';
 
 export interface Injector {
   revision: string;
@@ -38,6 +39,8 @@ export interface ClusterContext {
   proxyConfigs: ProxyConfigRecord[];
   /** Findings about cluster-level objects (webhooks, ConfigMaps). */
   findings: Finding[];
+  /** Decisions by pod shape (namespace, labels, the annotations the decision reads, hostNetwork). */
+  decisions: Map<string, Decision>;
 }
 
 export function buildClusterContext(state: ClusterState): ClusterContext {
@@ -92,6 +95,7 @@ export function buildClusterContext(state: ClusterState): ClusterContext {
     workloads: new WorkloadIndex(state.workloads),
     proxyConfigs: state.proxyConfigs,
     findings,
+    decisions: new Map(),
   };
 }
 

@@ -38,6 +38,28 @@ export function injectorConfigOf(injector: Injector | undefined, hook: Injection
   return assumedInjectorConfig(`${hook.istioNamespace}/${injector?.configMapName ?? 'istio-sidecar-injector'}`, hook.revision);
 }
 
+/** The annotations a decision reads. */
+const DECISION_ANNOTATIONS = ['sidecar.istio.io/inject', 'inject.istio.io/templates'] as const;
+
+function shapeKey(pod: PodInput): string {
+  let key = `${pod.namespace}\u0000${pod.hostNetwork ? 1 : 0}`;
+  for (const k in pod.labels) key += `\u0000${k}=${pod.labels[k]}`;
+  for (const a of DECISION_ANNOTATIONS) if (a in pod.annotations) key += `\u0001${a}=${pod.annotations[a]}`;
+  return key;
+}
+
+/** decide(), cached by pod shape: replicas of a workload share one decision (and its strings). */
+export function decideCached(ctx: ClusterContext, pod: PodInput): Decision {
+  const key = shapeKey(pod);
+  let decision = ctx.decisions.get(key);
+  if (!decision) {
+    decision = decide(ctx, pod);
+    if (ctx.decisions.size > 50_000) ctx.decisions.clear();
+    ctx.decisions.set(key, decision);
+  }
+  return decision;
+}
+
 export function decide(ctx: ClusterContext, pod: PodInput): Decision {
   const ns = namespaceOf(ctx, pod.namespace);
   const nsLabels = namespaceSelectorLabels(ns.name, ns.labels);

@@ -1,7 +1,7 @@
 // One pod: desired (decision) versus actual (what it runs), the drift codes a restart would change,
 // and the findings a restart alone does not fix.
 import type { ClusterContext } from './cluster-context.js';
-import { decide, type Decision } from './decision.js';
+import { decideCached, type Decision } from './decision.js';
 import { INJECT_KEY } from './injector-policy.js';
 import { effectiveImageType, expectedProxyImage, type ExpectedImage } from './proxy-image.js';
 import { detectActual, type ActualState } from './sidecar-detection.js';
@@ -26,10 +26,22 @@ export interface PodAuditDetail extends PodAudit {
   expected: ExpectedImage | null;
 }
 
+const desiredOf = new WeakMap<Decision, PodAudit['desired']>();
+
+/** The `desired` part of a pod audit, one object per decision (shared by the pods of a workload). */
+function desiredFor(decision: Decision): PodAudit['desired'] {
+  let desired = desiredOf.get(decision);
+  if (!desired) {
+    desired = { inject: decision.inject, revision: decision.revision, reason: decision.reason, ...(decision.inject ? { templates: decision.templates } : {}) };
+    desiredOf.set(decision, desired);
+  }
+  return desired;
+}
+
 export function auditPod(ctx: ClusterContext, pod: PodRecord): PodAuditDetail {
   const workload = ctx.workloads.ownerOf(pod);
   const template = ctx.workloads.templateOf(pod);
-  const decision = decide(ctx, pod);
+  const decision = decideCached(ctx, pod);
   const { actual, findings } = detectActual(pod, { template });
   const drift: DriftCode[] = [];
 
@@ -61,7 +73,7 @@ export function auditPod(ctx: ClusterContext, pod: PodRecord): PodAuditDetail {
     namespace: pod.namespace,
     name: pod.name,
     workload,
-    desired: { inject: decision.inject, revision: decision.revision, reason: decision.reason, ...(decision.inject ? { templates: decision.templates } : {}) },
+    desired: desiredFor(decision),
     actual: expected ? { ...actual, expectedImage: expected.image } : actual,
     drift,
     findings,
