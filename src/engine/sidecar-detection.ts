@@ -35,16 +35,29 @@ export interface DetectedProxy {
   image: string | null;
 }
 
+/** `image: auto` is the placeholder the injector replaces (gateway and proxy-override templates). */
+export const AUTO_IMAGE = 'auto';
+
+function runsProxy(image: string | null): image is string {
+  return Boolean(image) && image !== AUTO_IMAGE;
+}
+
 /**
  * FindSidecar: containers first, then init containers (whatever their restartPolicy; the injector
- * always sets Always); analyzers also require a non-empty image.
+ * always sets Always); like the analyzers (hasIstioProxy) a proxy needs a real image: none, or the
+ * `auto` placeholder left in place, runs no proxy.
  */
 export function findProxy(pod: Pick<PodRecord, 'containers' | 'initContainers'>): DetectedProxy {
   const regular = pod.containers.find((c) => c.name === PROXY_CONTAINER);
-  if (regular && regular.image) return { mode: 'sidecar', image: regular.image };
+  if (regular && runsProxy(regular.image)) return { mode: 'sidecar', image: regular.image };
   const init = pod.initContainers.find((c) => c.name === PROXY_CONTAINER);
-  if (init && init.image) return { mode: 'native-sidecar', image: init.image };
+  if (init && runsProxy(init.image)) return { mode: 'native-sidecar', image: init.image };
   return { mode: 'none', image: null };
+}
+
+/** An istio-proxy container still carrying `image: auto`: the pod was meant to be injected and was not. */
+export function hasAutoImagePlaceholder(pod: Pick<PodRecord, 'containers' | 'initContainers'>): boolean {
+  return [...pod.containers, ...pod.initContainers].some((c) => c.name === PROXY_CONTAINER && c.image === AUTO_IMAGE);
 }
 
 export function parseStatusAnnotation(value: string): InjectionStatus | string {
@@ -67,6 +80,13 @@ export function detectActual(pod: PodRecord, ctx: DetectionContext): { actual: A
   const proxy = findProxy(pod);
   const statusText = pod.annotations[STATUS_ANNOTATION];
   let status: InjectionStatus | null = null;
+  if (statusText === undefined && hasAutoImagePlaceholder(pod)) {
+    findings.push({
+      code: 'ProxyImageAuto',
+      severity: 'error',
+      message: 'istio-proxy has image "auto", the placeholder the injector replaces, but the pod was not injected: it runs no proxy (enable injection for it, e.g. for a gateway)',
+    });
+  }
   if (statusText !== undefined) {
     const parsed = parseStatusAnnotation(statusText);
     if (typeof parsed === 'string') {
