@@ -57,3 +57,20 @@ export function discoveryDocument(path: string, serverAddress: string): object |
   if (types.length === 0) return undefined;
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: wanted, resources: types.flatMap(resourceEntries) };
 }
+
+const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+/** What real servers answer with: Go's mime parser rejects the '@' of the requested type. */
+const OPENAPI_V2_PROTOBUF_RESPONSE = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
+/**
+ * An OpenAPI v2 document without definitions. kubectl apply's client-side validation needs one (it asks
+ * for protobuf, where an empty message is zero bytes) and then skips types it has no schema for.
+ * /openapi/v3 stays a 404, after which kubectl falls back to v2.
+ */
+export function openApiV2(accept: string): { contentType: string; body: string } {
+  if (accept.includes(OPENAPI_V2_PROTOBUF)) return { contentType: OPENAPI_V2_PROTOBUF_RESPONSE, body: '' };
+  return {
+    contentType: 'application/json',
+    body: JSON.stringify({ swagger: '2.0', info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion }, paths: {}, definitions: {} }),
+  };
+}

@@ -1,0 +1,64 @@
+// `npm run test-cluster` as a process: loads a snapshot, writes the kubeconfig, stops on SIGTERM.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const DEMO = fileURLToPath(new URL('../../demo', import.meta.url));
+
+interface Running {
+  stderr: () => string;
+  exited: Promise<number | null>;
+  stop: () => void;
+}
+
+function startCli(args: string[]): Running {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { stderr: () => stderr, exited, stop: () => child.kill('SIGTERM') };
+}
+
+describe('test-cluster CLI', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves a snapshot until SIGTERM and writes the kubeconfig once listening', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'test-cluster-cli-'));
+    dirs.push(dir);
+    const snapshot = join(dir, 'snapshot.yaml');
+    writeFileSync(snapshot, yaml.dump({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } }] }));
+    const kubeconfig = join(dir, 'kubeconfig');
+
+    const cli = startCli(['--snapshot', snapshot, '--kubeconfig-out', kubeconfig]);
+    await expect.poll(() => cli.stderr(), { timeout: 15_000 }).toContain(`kubeconfig: ${kubeconfig}`);
+    expect(cli.stderr()).toMatch(/serving 1 objects from .*snapshot\.yaml at http:\/\/127\.0\.0\.1:\d+/);
+    const server = (yaml.load(readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] }).clusters[0]?.cluster.server;
+    const namespaces = (await (await fetch(`${server}/api/v1/namespaces`)).json()) as { items: { metadata: { name: string } }[] };
+    expect(namespaces.items.map((n) => n.metadata.name)).toEqual(['demo']);
+
+    cli.stop();
+    expect(await cli.exited).toBe(0);
+  });
+
+  it('refuses bad arguments', async () => {
+    const cli = startCli(['--demo', '--snapshot', 'x']);
+    expect(await cli.exited).toBe(2);
+    expect(cli.stderr()).toContain('--demo and --snapshot exclude each other');
+  });
+
+  it.skipIf(!existsSync(DEMO))('serves the bundled demo with --demo', async () => {
+    const cli = startCli(['--demo']);
+    await expect.poll(() => cli.stderr(), { timeout: 15_000 }).toContain('kubeconfig: ');
+    expect(cli.stderr()).toMatch(/serving [1-9]\d* objects from .*demo at http/);
+    cli.stop();
+    expect(await cli.exited).toBe(0);
+  });
+});
