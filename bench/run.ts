@@ -1,0 +1,181 @@
+// npm run bench: kubectl-inject against kubectl on the same test cluster, in one run.
+// For each size (25k, 50k, 100k pods by default), starts the test cluster seeded with a synthetic cluster,
+// then times, alternating, `kubectl get pods -A -o json`, `kubectl inject status -A -o json` and
+// `kubectl inject status -A` (output to /dev/null), and records our peak RSS. Then `--version` and
+// `explain pod/x` on the small demo cluster against `node -e 0`. Writes bench/results.json and prints a table.
+//
+//   npm run bench                      # 25k, 50k, 100k pods, 3 rounds
+//   npm run bench -- --sizes 10000:200 --rounds 2
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../', import.meta.url));
+const BIN_DIR = join(REPO, 'bin');
+
+interface Args {
+  sizes: [number, number][];
+  rounds: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { sizes: [[25_000, 500], [50_000, 1_000], [100_000, 2_000]], rounds: 3 };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--sizes') {
+      args.sizes = (argv[++i] ?? '').split(',').map((s) => s.split(':').map(Number) as [number, number]);
+    } else if (argv[i] === '--rounds') args.rounds = Number(argv[++i]);
+    else throw new Error(`unknown argument ${argv[i]}`);
+  }
+  if (args.sizes.some(([p, n]) => !(p > 0 && n > 0)) || !(args.rounds >= 1)) throw new Error('usage: --sizes PODS:NAMESPACES[,...] --rounds N');
+  return args;
+}
+
+interface Measured {
+  ms: number;
+  peakRssMb: number;
+  code: number;
+}
+
+/** Runs a command with stdout to /dev/null, measuring wall time and the peak RSS of its process. */
+function measure(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    let peakKb = 0;
+    // kubectl execs the plugin in place (same pid), so the pid's VmHWM is the plugin's peak.
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch {
+        // The process is gone.
+      }
+    }, 5);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearInterval(poll);
+      const ms = performance.now() - start;
+      if (code !== 0 && code !== 3) reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim().split('\n').pop()}`));
+      else resolve({ ms, peakRssMb: Math.round(peakKb / 1024), code: code ?? 0 });
+    });
+  });
+}
+
+const median = (values: number[]) => {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+async function startCluster(spec: string[], dir: string): Promise<{ kubeconfig: string; stop: () => void }> {
+  const kubeconfig = join(dir, 'kubeconfig');
+  rmSync(kubeconfig, { force: true });
+  const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', join(REPO, 'test/cluster/cli.ts'), ...spec, '--kubeconfig-out', kubeconfig], {
+    cwd: REPO,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const deadline = Date.now() + 300_000;
+  while (!existsSync(kubeconfig)) {
+    if (child.exitCode !== null) throw new Error(`test cluster exited: ${stderr}`);
+    if (Date.now() > deadline) throw new Error('test cluster did not start within 5 minutes');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { kubeconfig, stop: () => child.kill('SIGTERM') };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+  if (kubectl.status !== 0) throw new Error('kubectl is not on PATH: the benchmark compares against it');
+  if (!existsSync(join(REPO, 'dist/cli/main.js'))) throw new Error('run `npm run build` first');
+  const dir = mkdtempSync(join(tmpdir(), 'kinject-bench-'));
+  const env = { ...process.env, PATH: `${BIN_DIR}${delimiter}${process.env.PATH}`, HOME: dir, NO_COLOR: '1' };
+  const cache = ['--cache-dir', join(dir, 'cache')];
+
+  const runs = [];
+  for (const [pods, namespaces] of args.sizes) {
+    process.stderr.write(`seeding ${pods} pods in ${namespaces} namespaces...\n`);
+    const cluster = await startCluster(['--synthetic', `${pods}:${namespaces}`], dir);
+    try {
+      const kc = ['--kubeconfig', cluster.kubeconfig];
+      const get: number[] = [];
+      const json: number[] = [];
+      const table: number[] = [];
+      let peak = 0;
+      // One warm-up of each (discovery cache, page cache), then alternating rounds.
+      await measure('kubectl', ['get', 'pods', '-A', '-o', 'json', ...kc, ...cache], env);
+      await measure('kubectl', ['inject', 'status', '-A', '-o', 'json', ...kc], env);
+      for (let round = 1; round <= args.rounds; round++) {
+        get.push((await measure('kubectl', ['get', 'pods', '-A', '-o', 'json', ...kc, ...cache], env)).ms);
+        const j = await measure('kubectl', ['inject', 'status', '-A', '-o', 'json', ...kc], env);
+        json.push(j.ms);
+        const t = await measure('kubectl', ['inject', 'status', '-A', ...kc], env);
+        table.push(t.ms);
+        peak = Math.max(peak, j.peakRssMb, t.peakRssMb);
+        process.stderr.write(`  round ${round}: kubectl get ${get.at(-1)!.toFixed(0)} ms, status -o json ${j.ms.toFixed(0)} ms, status ${t.ms.toFixed(0)} ms, peak ${Math.max(j.peakRssMb, t.peakRssMb)} MB\n`);
+      }
+      const kubectlGetMs = Math.round(median(get));
+      const statusJsonMs = Math.round(median(json));
+      const statusTableMs = Math.round(median(table));
+      runs.push({
+        pods,
+        namespaces,
+        kubectlGetMs,
+        statusJsonMs,
+        statusTableMs,
+        ratioJson: Number((statusJsonMs / kubectlGetMs).toFixed(3)),
+        ratioTable: Number((statusTableMs / kubectlGetMs).toFixed(3)),
+        peakRssMb: peak,
+        msPerThousandPods: Number((statusJsonMs / (pods / 1000)).toFixed(1)),
+        kbPerPod: Number(((peak * 1024) / pods).toFixed(2)),
+      });
+    } finally {
+      cluster.stop();
+    }
+  }
+
+  process.stderr.write('start-up: --version, explain pod/x on the demo cluster, node -e 0...\n');
+  const small = await startCluster(['--demo'], dir);
+  const startup = { versionMs: 0, explainMs: 0, nodeMs: 0 };
+  try {
+    const demo = JSON.parse(spawnSync(process.execPath, [join(BIN_DIR, 'kubectl-inject'), 'status', '--demo', '-o', 'json'], { encoding: 'utf8' }).stdout);
+    const pod = demo.pods.find((p: { drift: string[] }) => p.drift.length > 0);
+    const samples = { versionMs: [] as number[], explainMs: [] as number[], nodeMs: [] as number[] };
+    for (let i = 0; i < 7; i++) {
+      samples.nodeMs.push((await measure(process.execPath, ['-e', '0'], env)).ms);
+      samples.versionMs.push((await measure('kubectl', ['inject', '--version'], env)).ms);
+      samples.explainMs.push((await measure('kubectl', ['inject', 'explain', `pod/${pod.name}`, '-n', pod.namespace, '--kubeconfig', small.kubeconfig], env)).ms);
+    }
+    startup.versionMs = Math.round(median(samples.versionMs));
+    startup.explainMs = Math.round(median(samples.explainMs));
+    startup.nodeMs = Math.round(median(samples.nodeMs));
+  } finally {
+    small.stop();
+  }
+
+  const results = { date: new Date().toISOString(), node: process.version, rounds: args.rounds, runs, ...startup };
+  writeFileSync(join(REPO, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  rmSync(dir, { recursive: true, force: true });
+
+  const rows = [
+    ['pods', 'namespaces', 'kubectl get -o json', 'status -o json', 'ratio', 'status (table)', 'ratio', 'peak RSS', 'ms/1k pods', 'KB/pod'],
+    ...runs.map((r) => [r.pods, r.namespaces, `${r.kubectlGetMs} ms`, `${r.statusJsonMs} ms`, r.ratioJson, `${r.statusTableMs} ms`, r.ratioTable, `${r.peakRssMb} MB`, r.msPerThousandPods, r.kbPerPod].map(String)),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]) => `| ${r.map((v, c) => v.padEnd(widths[c]!)).join(' | ')} |`;
+  console.log(line(rows[0]!));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows.slice(1)) console.log(line(r));
+  console.log(`\n--version ${startup.versionMs} ms, explain pod/x ${startup.explainMs} ms, node -e 0 ${startup.nodeMs} ms (medians of 7)`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${(err as Error).message}\n`);
+  process.exit(1);
+});
