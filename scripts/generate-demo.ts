@@ -465,8 +465,9 @@ app({ ns: 'staging', kind: 'Deployment', name: 'inventory', created: '2026-07-01
 app({ ns: 'monitoring', kind: 'Deployment', name: 'prometheus', created: '2026-11-18T14:00:00Z', image: 'quay.io/prometheus/prometheus:v2.55.0', proxy: { ...stable('1.22.5', false), manual: true } }); // ManualSidecar
 app({ ns: 'monitoring', kind: 'DaemonSet', name: 'node-exporter', replicas: 3, created: '2026-11-18T14:05:00Z', image: 'quay.io/prometheus/node-exporter:v1.8.2', hostNetwork: true }); // HostNetwork
 
-// team-a (istio.io/rev=canary, team=a): the canary webhook and team-a's own webhook both match.
-app({ ns: 'team-a', kind: 'Deployment', name: 'web', created: '2026-11-19T09:00:00Z', proxy: canary() }); // MultipleInjectors
+// team-a (istio.io/rev=canary, team=a): the canary webhook and team-a's own webhook both match; team-a's
+// is called last and re-injects with stable.
+app({ ns: 'team-a', kind: 'Deployment', name: 'web', created: '2026-11-19T09:00:00Z', proxy: stable() }); // MultipleInjectors
 
 // grpc (istio.io/rev=canary): proxyless gRPC went through the injector and has no proxy, as intended.
 app({ ns: 'grpc', kind: 'Deployment', name: 'greeter', created: '2026-11-19T10:00:00Z', annotations: { 'inject.istio.io/templates': 'grpc-simple' }, proxy: { ...canary(), proxyless: true } });

@@ -26,7 +26,10 @@ export interface Decision {
   reason: string;
   /** Matching webhooks in call order, each with its injector's verdict. */
   matched: WebhookVerdict[];
-  /** Webhooks that would inject (more than one from different configurations is a finding). */
+  /**
+   * Webhooks that would inject, in call order. Each later istiod re-injects over the earlier one (it
+   * re-renders its template and overwrites sidecar.istio.io/status), so the last one decides.
+   */
   injecting: WebhookVerdict[];
   /** Templates the injecting revision renders, and whether they add a proxy (null = unknown). */
   templates: string[];
@@ -70,7 +73,7 @@ export function decide(ctx: ClusterContext, pod: PodInput): Decision {
     matched.push({ hook, injector, policy: injectRequired(injectorConfigOf(injector, hook), pod) });
   }
   const injecting = matched.filter((m) => m.policy.inject);
-  const winner = injecting[0];
+  const winner = injecting[injecting.length - 1];
   if (winner) {
     const config = injectorConfigOf(winner.injector, winner.hook);
     const templates = templatesFor(config, pod.annotations);

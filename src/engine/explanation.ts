@@ -75,7 +75,7 @@ function webhookExplanations(ctx: ClusterContext, namespace: string, podLabels: 
 }
 
 function injectorSection(ctx: ClusterContext, decision: Decision, pod: PodRecord): Pick<InjectionExplanation, 'injector' | 'otherInjectors'> {
-  const deciding = decision.injecting[0] ?? decision.matched[0];
+  const deciding = decision.injecting[decision.injecting.length - 1] ?? decision.matched[0];
   if (!deciding) {
     // No webhook matched, so istiod is never asked; still show what the default revision would say.
     const hook = ctx.hooks.find((h) => h.revision === 'default') ?? ctx.hooks[0];

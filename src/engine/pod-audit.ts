@@ -129,7 +129,7 @@ function podFindings(ctx: ClusterContext, pod: PodRecord, decision: Decision, ac
     out.push({
       code: 'MultipleInjectors',
       severity: 'error',
-      message: `more than one webhook would inject this pod: ${decision.injecting.map((m) => `${m.hook.configuration}/${m.hook.webhook} (revision ${m.hook.revision})`).join(', ')}; the API server calls ${decision.injecting[0]!.hook.configuration} first`,
+      message: `more than one webhook would inject this pod: ${decision.injecting.map((m) => `${m.hook.configuration}/${m.hook.webhook} (revision ${m.hook.revision})`).join(', ')}, called in that order; each re-injects over the previous one, so revision ${decision.revision} ends up in the pod`,
     });
   }
   const podRev = pod.labels['istio.io/rev'];

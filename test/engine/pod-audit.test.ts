@@ -296,13 +296,14 @@ describe('pod findings', () => {
     expect(audit.workload).toEqual({ kind: 'Deployment', name: 'manual' });
   });
 
-  it('MultipleInjectors names every injecting webhook and the one called first', () => {
+  it('MultipleInjectors names every injecting webhook; the last one called decides the revision', () => {
     const audit = auditPod(world({ webhooks: [webhookConfig('a', T0), webhookConfig('e', T0)] }), pod({ namespace: 'inj' }));
     const f = audit.findings.find((x) => x.code === 'MultipleInjectors')!;
     expect(f.severity).toBe('error');
     expect(f.message).toContain('istio-revision-tag-default');
     expect(f.message).toContain('istio-sidecar-injector');
-    expect(audit.desired.revision).toBe('canary');
+    expect(f.message).toContain('revision default ends up in the pod');
+    expect(audit.desired.revision).toBe('default');
   });
 });
 
