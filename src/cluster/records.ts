@@ -21,15 +21,14 @@ export type RawObject = Record<string, any>;
 
 export const WORKLOAD_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
 
-/** Annotation keys the engine reads; everything else (last-applied-configuration, ...) is dropped. */
+/** Annotation keys the engine reads (Istio's); everything else (last-applied-configuration, ...) is dropped. */
 export function keepAnnotation(key: string): boolean {
   return (
     key.startsWith('sidecar.istio.io/') ||
     key.startsWith('istio.io/') ||
     key.startsWith('inject.istio.io/') ||
     key.startsWith('proxy.istio.io/') ||
-    key.startsWith('ambient.istio.io/') ||
-    key === 'kubectl.kubernetes.io/restartedAt'
+    key.startsWith('ambient.istio.io/')
   );
 }
 
@@ -101,7 +100,6 @@ export function lastChange(meta: RawObject | undefined, ignoreCertificatePatches
 export function podRecord(raw: RawObject): PodRecord {
   const meta = raw.metadata ?? {};
   const spec = raw.spec ?? {};
-  const statuses = Array.isArray(raw.status?.conditions) ? raw.status.conditions : [];
   return {
     namespace: String(meta.namespace ?? 'default'),
     name: String(meta.name ?? meta.generateName ?? ''),
@@ -112,8 +110,6 @@ export function podRecord(raw: RawObject): PodRecord {
     containers: containers(spec.containers),
     initContainers: containers(spec.initContainers),
     owner: controller(meta),
-    phase: raw.status?.phase ?? null,
-    ready: statuses.some((c: RawObject) => c?.type === 'Ready' && c?.status === 'True'),
   };
 }
 
@@ -155,7 +151,6 @@ export function workloadRecord(raw: RawObject): WorkloadRecord {
       progressDeadlineExceeded: conditions.some((c: RawObject) => c?.type === 'Progressing' && c?.reason === 'ProgressDeadlineExceeded'),
       currentRevision: status.currentRevision ?? null,
       updateRevision: status.updateRevision ?? null,
-      restartedAt: template?.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'] ?? null,
     },
   };
 }

@@ -50,8 +50,6 @@ export interface PodRecord {
   initContainers: ContainerRecord[];
   /** The controlling owner reference, if any. */
   owner: OwnerRef | null;
-  phase?: string | null;
-  ready?: boolean;
 }
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Job' | 'CronJob';
@@ -73,8 +71,6 @@ export interface RolloutStatus {
   /** StatefulSet currentRevision / updateRevision. */
   currentRevision?: string | null;
   updateRevision?: string | null;
-  /** spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]. */
-  restartedAt?: string | null;
 }
 
 export interface WorkloadRecord {
