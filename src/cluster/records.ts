@@ -151,6 +151,8 @@ export function workloadRecord(raw: RawObject): WorkloadRecord {
       progressDeadlineExceeded: conditions.some((c: RawObject) => c?.type === 'Progressing' && c?.reason === 'ProgressDeadlineExceeded'),
       currentRevision: status.currentRevision ?? null,
       updateRevision: status.updateRevision ?? null,
+      strategy: (kind === 'Deployment' ? raw.spec?.strategy?.type : raw.spec?.updateStrategy?.type) ?? null,
+      partition: typeof raw.spec?.updateStrategy?.rollingUpdate?.partition === 'number' ? raw.spec.updateStrategy.rollingUpdate.partition : null,
     },
   };
 }

@@ -5,7 +5,7 @@ import { buildClusterContext, type ClusterContext } from './cluster-context.js';
 import { IGNORED_NAMESPACES } from './injector-policy.js';
 import { auditPod } from './pod-audit.js';
 import { rolloutProgress } from './rollout-progress.js';
-import type { ClusterState, Labels, NamespaceRecord, WorkloadKind } from './types.js';
+import type { ClusterState, Labels, NamespaceRecord, WorkloadKind, WorkloadRecord } from './types.js';
 
 export type LabelChange = { kind: 'enable' } | { kind: 'disable' } | { kind: 'revision'; revision: string } | { kind: 'none' };
 
@@ -30,7 +30,7 @@ export interface WorkloadAction {
 }
 
 export interface ManualAction {
-  kind: 'Pod' | 'Job' | 'CronJob' | 'ReplicaSet';
+  kind: 'Pod' | 'Job' | 'CronJob' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet';
   namespace: string;
   name: string;
   pods: number;
@@ -159,15 +159,9 @@ export function planRollout(state: ClusterState, options: PlanOptions): RolloutP
     if (g.kind === 'Deployment' || g.kind === 'StatefulSet' || g.kind === 'DaemonSet') {
       const record = ctx.workloads.get(g.kind, g.namespace, g.name);
       const base = { kind: g.kind as WorkloadKind, namespace: g.namespace, name: g.name, pods: g.pods, drifted: g.drifted, drift };
-      if (!record) {
-        workloads.push({ ...base, action: 'skip', reason: `${g.kind.toLowerCase()} not found (pods are orphaned)` });
-      } else if (record.status.paused) {
-        workloads.push({ ...base, action: 'skip', reason: 'paused: resume it first (kubectl rollout resume)' });
-      } else if (rolloutProgress(record.kind, record.status).state !== 'complete') {
-        workloads.push({ ...base, action: 'wait', reason: `rollout already in progress (${rolloutProgress(record.kind, record.status).message})` });
-      } else {
-        workloads.push({ ...base, action: 'restart', reason: 'a restart re-injects its pods' });
-      }
+      const { action, reason } = record ? workloadAction(record) : { action: 'skip' as const, reason: `${g.kind.toLowerCase()} not found (pods are orphaned)` };
+      if (action === 'manual') manual.push({ kind: g.kind as ManualAction['kind'], namespace: g.namespace, name: g.name, pods: g.pods, drift, reason });
+      else workloads.push({ ...base, action, reason });
     } else {
       const reason =
         g.kind === 'Pod'
@@ -186,6 +180,18 @@ export function planRollout(state: ClusterState, options: PlanOptions): RolloutP
     manual: manual.sort(order),
     scope: scope.sort(),
   };
+}
+
+/** What to do with a drifted Deployment, StatefulSet or DaemonSet, given its rollout state. */
+function workloadAction(record: WorkloadRecord): { action: WorkloadAction['action'] | 'manual'; reason: string } {
+  if (record.status.paused) return { action: 'skip', reason: 'paused: resume it first (kubectl rollout resume)' };
+  if (record.kind !== 'Deployment' && record.status.strategy === 'OnDelete') {
+    return { action: 'manual', reason: 'updateStrategy OnDelete: a restart replaces no pod; delete its pods to re-create them' };
+  }
+  const progress = rolloutProgress(record.kind, record.status);
+  if (progress.state === 'failed') return { action: 'skip', reason: `its last rollout failed (${progress.message}): fix or undo it first (kubectl rollout undo)` };
+  if (progress.state === 'progressing') return { action: 'wait', reason: `rollout already in progress (${progress.message})` };
+  return { action: 'restart', reason: 'a restart re-injects its pods' };
 }
 
 function pick(labels: Labels): Labels {

@@ -21,6 +21,12 @@ export function rolloutProgress(kind: WorkloadKind, s: RolloutStatus): RolloutPr
       return { state: 'complete', message: 'successfully rolled out' };
     case 'StatefulSet':
       if (s.ready < s.desired) return { state: 'progressing', message: `${s.ready} of ${s.desired} pods ready` };
+      if (s.strategy !== 'OnDelete' && s.partition && s.partition > 0) {
+        // kubectl: a partitioned rolling update is complete once the pods above the partition are updated.
+        const expected = Math.max(0, s.desired - s.partition);
+        if (s.updated < expected) return { state: 'progressing', message: `${s.updated} of ${expected} pods above partition ${s.partition} updated` };
+        return { state: 'complete', message: `partitioned roll out complete: ${s.updated} new pods updated` };
+      }
       if (s.updateRevision && s.currentRevision && s.updateRevision !== s.currentRevision) {
         return { state: 'progressing', message: `${s.updated} of ${s.desired} pods updated` };
       }

@@ -71,6 +71,10 @@ export interface RolloutStatus {
   /** StatefulSet currentRevision / updateRevision. */
   currentRevision?: string | null;
   updateRevision?: string | null;
+  /** spec.updateStrategy.type (StatefulSet, DaemonSet) or spec.strategy.type (Deployment). */
+  strategy?: string | null;
+  /** StatefulSet spec.updateStrategy.rollingUpdate.partition. */
+  partition?: number | null;
 }
 
 export interface WorkloadRecord {

@@ -56,7 +56,7 @@ function readBody(request: IncomingMessage): Promise<string> {
 }
 
 /** Writes a complete response, or (resetConnection) the headers and half the body, then kills the socket. */
-function send(response: ServerResponse, status: number, body: string, headers: Record<string, string>, reset = false): void {
+function send(response: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>, reset = false): void {
   const contentType = headers['Content-Type'] ?? 'application/json';
   response.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private', ...headers });
   if (!reset) {

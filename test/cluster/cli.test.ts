@@ -54,6 +54,29 @@ describe('test-cluster CLI', () => {
     expect(cli.stderr()).toContain('--demo and --snapshot exclude each other');
   });
 
+  it('refuses a malformed --synthetic', async () => {
+    const cli = startCli(['--synthetic', '100000']);
+    expect(await cli.exited).toBe(2);
+    expect(cli.stderr()).toContain('--synthetic expects PODS:NAMESPACES, e.g. 100000:2000 (got "100000")');
+    const both = startCli(['--demo', '--synthetic', '10:1']);
+    expect(await both.exited).toBe(2);
+    expect(both.stderr()).toContain('--demo and --synthetic exclude each other');
+  });
+
+  it.skipIf(!existsSync(DEMO))('serves a synthetic cluster with --synthetic PODS:NAMESPACES', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'test-cluster-cli-'));
+    dirs.push(dir);
+    const kubeconfig = join(dir, 'kubeconfig');
+    const cli = startCli(['--synthetic', '300:6', '--kubeconfig-out', kubeconfig]);
+    await expect.poll(() => cli.stderr(), { timeout: 15_000 }).toContain(`kubeconfig: ${kubeconfig}`);
+    expect(cli.stderr()).toMatch(/serving a synthetic cluster of 300 pods in 6 namespaces \(.*\) at http:\/\/127\.0\.0\.1:\d+; seeded in [\d.]+ s, RSS \d+ MB/);
+    const server = (yaml.load(readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] }).clusters[0]?.cluster.server;
+    const pods = (await (await fetch(`${server}/api/v1/pods?limit=1000`)).json()) as { items: unknown[] };
+    expect(pods.items).toHaveLength(300);
+    cli.stop();
+    expect(await cli.exited).toBe(0);
+  });
+
   it.skipIf(!existsSync(DEMO))('serves the bundled demo with --demo', async () => {
     const cli = startCli(['--demo']);
     await expect.poll(() => cli.stderr(), { timeout: 15_000 }).toContain('kubeconfig: ');

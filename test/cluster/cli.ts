@@ -1,12 +1,14 @@
-// npm run test-cluster -- [--demo | --snapshot PATH] [--port N] [--tls] [--token T] [--kubeconfig-out PATH]
+// npm run test-cluster -- [--demo | --snapshot PATH | --synthetic PODS:NAMESPACES] [--port N] [--tls] [--token T] [--kubeconfig-out PATH]
 // Runs a test cluster in the foreground until SIGINT/SIGTERM; writes the kubeconfig once listening.
-import { fileURLToPath } from 'node:url';
+// --synthetic 100000:2000 seeds 100,000 realistic pods across 2,000 namespaces (plus their workloads and
+// the demo's control plane); give node room for large ones (NODE_OPTIONS=--max-old-space-size=4096).
 import { parseArgs } from 'node:util';
 import { readSnapshotObjects } from '../../src/cluster/snapshot-source.js';
 import { startTestCluster } from './server.js';
+import { DEMO_PATH, parseSyntheticSpec } from './synthetic.js';
 
-const USAGE = 'usage: npm run test-cluster -- [--demo | --snapshot PATH] [--port N] [--tls] [--token TOKEN] [--kubeconfig-out PATH] [--namespace NS]';
-const DEMO_PATH = fileURLToPath(new URL('../../demo', import.meta.url));
+const USAGE =
+  'usage: npm run test-cluster -- [--demo | --snapshot PATH | --synthetic PODS:NAMESPACES] [--port N] [--tls] [--token TOKEN] [--kubeconfig-out PATH] [--namespace NS]';
 
 function fail(message: string): never {
   process.stderr.write(`test-cluster: ${message}\n${USAGE}\n`);
@@ -20,6 +22,8 @@ async function main(): Promise<void> {
       options: {
         demo: { type: 'boolean', default: false },
         snapshot: { type: 'string' },
+        synthetic: { type: 'string' },
+        controllers: { type: 'boolean', default: false },
         port: { type: 'string', default: '0' },
         tls: { type: 'boolean', default: false },
         token: { type: 'string' },
@@ -36,20 +40,45 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (args.demo && args.snapshot) fail('--demo and --snapshot exclude each other');
+  const sources = [args.demo && '--demo', args.snapshot !== undefined && '--snapshot', args.synthetic !== undefined && '--synthetic'].filter(Boolean);
+  if (sources.length > 1) fail(`${sources.join(' and ')} exclude each other`);
+  let synthetic: { pods: number; namespaces: number } | undefined;
+  try {
+    synthetic = args.synthetic !== undefined ? parseSyntheticSpec(args.synthetic) : undefined;
+  } catch (err) {
+    fail((err as Error).message);
+  }
   const port = Number(args.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port ${args.port}`);
 
   const source = args.demo ? DEMO_PATH : args.snapshot;
   const objects = source ? readSnapshotObjects(source) : [];
-  const cluster = await startTestCluster({ objects, port, tls: args.tls, ...(args.token !== undefined ? { token: args.token } : {}) });
+  const started = performance.now();
+  const cluster = await startTestCluster({
+    objects,
+    port,
+    tls: args.tls,
+    ...(args.token !== undefined ? { token: args.token } : {}),
+    ...(synthetic ? { synthetic } : {}),
+    ...(args.controllers ? { controllers: {} } : {}),
+  });
   const kubeconfigPath = args['kubeconfig-out'] ?? cluster.kubeconfigPath;
   cluster.writeKubeconfig(kubeconfigPath, args.namespace ? { namespace: args.namespace } : {});
 
   const skipped = new Map<string, number>();
   for (const kind of cluster.skippedKinds) skipped.set(kind, (skipped.get(kind) ?? 0) + 1);
-  const loaded = objects.length - cluster.skippedKinds.length;
-  process.stderr.write(`test-cluster: serving ${loaded} objects${source ? ` from ${source}` : ''} at ${cluster.url}\n`);
+  if (synthetic) {
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const rssMb = Math.round(process.memoryUsage.rss() / 2 ** 20);
+    process.stderr.write(
+      `test-cluster: serving a synthetic cluster of ${cluster.store.count('Pod')} pods in ${synthetic.namespaces} namespaces ` +
+        `(${cluster.store.count('Deployment')} Deployments, ${cluster.store.count('ReplicaSet')} ReplicaSets, ${cluster.store.count('StatefulSet')} StatefulSets, ` +
+        `the demo's control plane) at ${cluster.url}; seeded in ${seconds} s, RSS ${rssMb} MB\n`,
+    );
+  } else {
+    const loaded = objects.length - cluster.skippedKinds.length;
+    process.stderr.write(`test-cluster: serving ${loaded} objects${source ? ` from ${source}` : ''} at ${cluster.url}\n`);
+  }
   if (skipped.size > 0) process.stderr.write(`test-cluster: skipped unsupported kinds: ${[...skipped].map(([k, n]) => `${k} (${n})`).join(', ')}\n`);
   process.stderr.write(`test-cluster: kubeconfig: ${kubeconfigPath}\n`);
 

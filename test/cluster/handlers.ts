@@ -5,7 +5,7 @@ import { decodeContinue, paginate } from './pagination.js';
 import { applyPatch, PATCH_CONTENT_TYPES, PatchError } from './patch.js';
 import type { ResourceRequest } from './request-info.js';
 import { groupVersion, typeForKind, type ResourceType } from './resources.js';
-import { fieldsMatch, labelsMatch, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { compileLabelSelector, fieldsMatchValues, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { encodeJson, encodeList, encodeTable, type ListMeta } from './serialize.js';
 import { includeObjectParam, wantsTable } from './tables.js';
 import { ApiError, alreadyExists, badRequest, conflict, continueExpired, invalid, methodNotAllowed, notFound, notServed } from './status.js';
@@ -25,17 +25,23 @@ export interface ApiRequest {
 
 export interface ApiResponse {
   status: number;
-  body: string;
+  /** JSON; lists come as the stored objects' bytes joined. */
+  body: string | Buffer;
 }
 
 const NAMESPACE_TYPE = typeForKind('Namespace') as ResourceType;
 
-/** The filter a list or watch request's selectors ask for; undefined when it selects everything. */
+/**
+ * The filter a list or watch request's selectors ask for, compiled once per request and evaluated on the
+ * entries' stored labels and field values (no parsing); undefined when it selects everything.
+ */
 export function selectorFilter(type: ResourceType, query: URLSearchParams): ((entry: StoredEntry) => boolean) | undefined {
   const labels = parseLabelSelector(query.get('labelSelector') ?? '');
   const fields = parseFieldSelector(query.get('fieldSelector') ?? '', type.kind);
   if (labels.length === 0 && fields.length === 0) return undefined;
-  return (entry) => labelsMatch(labels, entry.object.metadata?.labels) && fieldsMatch(fields, entry.object);
+  const labelsMatch = compileLabelSelector(labels);
+  if (fields.length === 0) return (entry) => labelsMatch(entry.labels);
+  return (entry) => labelsMatch(entry.labels) && fieldsMatchValues(fields, (field) => entry.fieldValue(field));
 }
 
 /** 404s for paths that name a type in the wrong scope or an unknown subresource. */
@@ -59,7 +65,7 @@ function parseBody(body: string): RawObject {
   return parsed as RawObject;
 }
 
-const ok = (status: number, entry: StoredEntry): ApiResponse => ({ status, body: entry.encoded.json });
+const ok = (status: number, entry: StoredEntry): ApiResponse => ({ status, body: entry.json() });
 
 export class ResourceHandlers {
   constructor(private readonly store: ObjectStore) {}
@@ -109,8 +115,7 @@ export class ResourceHandlers {
     const limit = Number(query.get('limit') ?? 0);
     if (!Number.isInteger(limit) || limit < 0) throw badRequest(`invalid limit ${JSON.stringify(query.get('limit'))}`);
 
-    const all = this.store.entries(type, namespace);
-    const page = paginate(matches ? all.filter(matches) : all, limit, token, this.store.revision);
+    const page = paginate(this.store.range(type, namespace), limit, token, this.store.revision, matches);
     const meta: ListMeta = {
       resourceVersion: String(token?.rv ?? this.store.revision),
       ...(page.continue ? { continue: page.continue } : {}),
@@ -118,7 +123,7 @@ export class ResourceHandlers {
     };
     const body = wantsTable(accept)
       ? encodeTable(type, page.items, meta, includeObjectParam(query))
-      : encodeList(type, page.items.map((e) => e.encoded), meta);
+      : encodeList(type, page.items, meta);
     return { status: 200, body };
   }
 
@@ -160,7 +165,7 @@ export class ResourceHandlers {
     }
     let patched: RawObject;
     try {
-      patched = applyPatch(patchType, JSON.parse(current.encoded.json) as RawObject, JSON.parse(body));
+      patched = applyPatch(patchType, current.object, JSON.parse(body));
     } catch (err) {
       if (err instanceof SyntaxError) throw badRequest(`the patch is not valid JSON: ${err.message}`);
       if (err instanceof PatchError) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${err.message}`);
@@ -194,10 +199,11 @@ export class ResourceHandlers {
   private save(resource: ResourceRequest, current: StoredEntry, object: RawObject, query: URLSearchParams, manager: string): StoredEntry {
     let next = object;
     if (resource.type.namespaced) next.metadata.namespace = current.namespace;
-    if (resource.subresource === 'status') next = { ...(JSON.parse(current.encoded.json) as RawObject), status: object.status };
+    if (resource.subresource === 'status') next = { ...current.object, status: object.status };
     else if (resource.type.hasStatus) {
-      if (current.object.status === undefined) delete next.status;
-      else next.status = structuredClone(current.object.status);
+      const { status } = current.object;
+      if (status === undefined) delete next.status;
+      else next.status = status;
     }
     return this.store.replace(next, current, this.writeOptions(query, manager));
   }

@@ -42,26 +42,68 @@ export interface Page {
   items: readonly StoredEntry[];
   /** Set when more items follow. */
   continue?: string;
+  /** Items after this page; only without a selector (as a real server). */
   remainingItemCount?: number;
 }
 
-/** One page of `entries` (sorted by key) from the token's start, at most `limit` long (0 = no limit). */
-export function paginate(entries: readonly StoredEntry[], limit: number, token: ContinueToken | undefined, revision: number): Page {
-  let from = 0;
-  if (token) {
-    let hi = entries.length;
-    while (from < hi) {
-      const mid = (from + hi) >>> 1;
-      if ((entries[mid] as StoredEntry).key < token.start) from = mid + 1;
-      else hi = mid;
-    }
+/** A run of a sorted entry array: what one list request reads (one namespace's, or a whole type's). */
+export interface EntryRange {
+  /** Sorted by key. */
+  entries: readonly StoredEntry[];
+  from: number;
+  /** Exclusive. */
+  to: number;
+}
+
+/** The first index in [from, to) whose key is not less than `key` (binary search). */
+export function lowerBound(entries: readonly StoredEntry[], key: string, from = 0, to = entries.length): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((entries[mid] as StoredEntry).key < key) lo = mid + 1;
+    else hi = mid;
   }
-  if (limit <= 0 || from + limit >= entries.length) return { items: entries.slice(from) };
-  const items = entries.slice(from, from + limit);
-  const last = items[items.length - 1] as StoredEntry;
+  return lo;
+}
+
+/**
+ * One page of a range from the token's start key, at most `limit` long (0 = no limit), keeping only what
+ * `matches` selects. Finding the start is a binary search and the page a slice, so a request costs
+ * O(log N + page) without a selector; with one, it scans from the start to the page's last match and on
+ * to the next one (to know whether more follow).
+ */
+export function paginate(
+  range: EntryRange,
+  limit: number,
+  token: ContinueToken | undefined,
+  revision: number,
+  matches?: (entry: StoredEntry) => boolean,
+): Page {
+  const { entries, to } = range;
+  const from = token ? lowerBound(entries, token.start, range.from, to) : range.from;
+  let items: StoredEntry[];
+  let more: boolean;
+  let end = to;
+  if (!matches) {
+    end = limit > 0 ? Math.min(to, from + limit) : to;
+    items = entries.slice(from, end);
+    more = end < to;
+  } else {
+    items = [];
+    let i = from;
+    for (; i < to && (limit <= 0 || items.length < limit); i++) {
+      const entry = entries[i] as StoredEntry;
+      if (matches(entry)) items.push(entry);
+    }
+    more = false;
+    for (; i < to && !more; i++) more = matches(entries[i] as StoredEntry);
+  }
+  const last = items[items.length - 1];
+  if (!more || !last) return { items };
   return {
     items,
     continue: encodeContinue({ rv: token?.rv ?? revision, start: `${last.key}\u0000`, page: (token?.page ?? 1) + 1 }),
-    remainingItemCount: entries.length - from - limit,
+    ...(matches ? {} : { remainingItemCount: to - end }),
   };
 }

@@ -141,6 +141,44 @@ export function labelsMatch(requirements: readonly LabelRequirement[], labels: R
   });
 }
 
+/** A label selector compiled to one predicate over an object's labels (the stored labels, not parsed JSON). */
+export function compileLabelSelector(requirements: readonly LabelRequirement[]): (labels: Readonly<Record<string, string>> | undefined) => boolean {
+  const tests = requirements.map(({ key, operator, values }): ((labels: Readonly<Record<string, string>>) => boolean) => {
+    const has = (labels: Readonly<Record<string, string>>) => Object.prototype.hasOwnProperty.call(labels, key);
+    const single = values.length === 1 ? (values[0] as string) : undefined;
+    const set = new Set(values);
+    switch (operator) {
+      case 'exists':
+        return has;
+      case 'notexists':
+        return (labels) => !has(labels);
+      case 'in':
+        return single !== undefined ? (labels) => labels[key] === single && has(labels) : (labels) => has(labels) && set.has(labels[key] as string);
+      case 'notin':
+        return single !== undefined ? (labels) => labels[key] !== single || !has(labels) : (labels) => !has(labels) || !set.has(labels[key] as string);
+      case 'gt':
+      case 'lt': {
+        const bound = Number(values[0]);
+        return (labels) => {
+          const value = labels[key];
+          if (!has(labels) || !/^-?\d+$/.test(value as string)) return false;
+          return operator === 'gt' ? Number(value) > bound : Number(value) < bound;
+        };
+      }
+    }
+  });
+  const none: Readonly<Record<string, string>> = Object.freeze({});
+  if (tests.length === 1) {
+    const only = tests[0] as (labels: Readonly<Record<string, string>>) => boolean;
+    return (labels) => only(labels ?? none);
+  }
+  return (labels) => {
+    const all = labels ?? none;
+    for (const test of tests) if (!test(all)) return false;
+    return true;
+  };
+}
+
 export interface FieldRequirement {
   field: string;
   equal: boolean;
@@ -193,5 +231,25 @@ function fieldValue(object: RawObject, path: string): string {
 }
 
 export function fieldsMatch(requirements: readonly FieldRequirement[], object: RawObject): boolean {
-  return requirements.every((r) => (fieldValue(object, r.field) === r.value) === r.equal);
+  return fieldsMatchValues(requirements, (field) => fieldValue(object, field));
+}
+
+/** fieldsMatch over values looked up elsewhere (a stored object's precomputed fields). */
+export function fieldsMatchValues(requirements: readonly FieldRequirement[], valueOf: (field: string) => string): boolean {
+  return requirements.every((r) => (valueOf(r.field) === r.value) === r.equal);
+}
+
+/**
+ * The values of the fields a kind can be selected by besides metadata.name and metadata.namespace,
+ * taken when an object is stored; empty values are left out. Undefined when there are none.
+ */
+export function selectableFieldValues(kind: string, object: RawObject): Record<string, string> | undefined {
+  const fields = EXTRA_FIELDS[kind];
+  if (!fields) return undefined;
+  let values: Record<string, string> | undefined;
+  for (const field of fields) {
+    const value = fieldValue(object, field);
+    if (value !== '') (values ??= {})[field] = value;
+  }
+  return values;
 }

@@ -1,22 +1,37 @@
-// Every JSON body the test cluster sends is built here. Objects are serialised once, when written,
-// and lists are assembled from those strings.
+// Every JSON body the test cluster sends is built here. Objects are serialised once, when written, to
+// UTF-8 buffers; list pages are those buffers joined, without parsing or stringifying any object.
 import { groupVersion, type ResourceType } from './resources.js';
 import { tableCells, tableColumns, type IncludeObject } from './tables.js';
 import type { RawObject } from './types.js';
 
-export interface EncodedObject {
-  /** The object as GET returns it (kind and apiVersion first). */
-  json: string;
-  /** The object as a list item: built-in types leave out kind/apiVersion, custom resources keep them. */
-  itemJson: string;
+/** Per type: `{"kind":"Pod","apiVersion":"v1"`, the start of every full object of the type. */
+const heads = new Map<ResourceType, Buffer>();
+function headOf(type: ResourceType): Buffer {
+  let head = heads.get(type);
+  if (!head) heads.set(type, (head = Buffer.from(`{"kind":${JSON.stringify(type.kind)},"apiVersion":${JSON.stringify(groupVersion(type))}`)));
+  return head;
 }
 
-export function encodeObject(type: ResourceType, object: RawObject): EncodedObject {
+const COMMA = Buffer.from(',');
+const CLOSE_BRACE = Buffer.from('}');
+const LIST_END = Buffer.from(']}');
+
+/**
+ * The object as a list item, the form the store keeps: built-in types leave out kind/apiVersion (as a
+ * real server's lists do), custom resources keep them. `object` itself is not changed.
+ */
+export function encodeItem(type: ResourceType, object: RawObject): Buffer {
   const { kind: _kind, apiVersion: _apiVersion, ...rest } = object;
   const body = JSON.stringify(rest);
-  const head = `{"kind":${JSON.stringify(type.kind)},"apiVersion":${JSON.stringify(groupVersion(type))}`;
-  const json = body === '{}' ? `${head}}` : `${head},${body.slice(1)}`;
-  return { json, itemJson: type.custom ? json : body };
+  if (!type.custom) return Buffer.from(body);
+  return Buffer.from(body === '{}' ? `${headOf(type).toString()}}` : `${headOf(type).toString()},${body.slice(1)}`);
+}
+
+/** The object as GET returns it (kind and apiVersion first), from its list item form. */
+export function objectJson(type: ResourceType, item: Buffer): Buffer {
+  if (type.custom) return item;
+  if (item.length <= 2) return Buffer.concat([headOf(type), CLOSE_BRACE]);
+  return Buffer.concat([headOf(type), COMMA, item.subarray(1)]);
 }
 
 export interface ListMeta {
@@ -25,30 +40,40 @@ export interface ListMeta {
   remainingItemCount?: number;
 }
 
-export function encodeList(type: ResourceType, items: readonly EncodedObject[], meta: ListMeta): string {
-  return (
-    `{"kind":${JSON.stringify(`${type.kind}List`)},"apiVersion":${JSON.stringify(groupVersion(type))},` +
-    `"metadata":${JSON.stringify(meta)},"items":[${items.map((i) => i.itemJson).join(',')}]}`
-  );
+/** A list body: the items' stored bytes, joined. */
+export function encodeList(type: ResourceType, items: readonly { readonly item: Buffer }[], meta: ListMeta): Buffer {
+  const parts: Buffer[] = [
+    Buffer.from(`{"kind":${JSON.stringify(`${type.kind}List`)},"apiVersion":${JSON.stringify(groupVersion(type))},"metadata":${JSON.stringify(meta)},"items":[`),
+  ];
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) parts.push(COMMA);
+    parts.push((items[i] as { item: Buffer }).item);
+  }
+  parts.push(LIST_END);
+  return Buffer.concat(parts);
+}
+
+/** What a Table row needs of a stored object. */
+export interface TableSource {
+  /** A fresh parse of the object. */
+  readonly object: RawObject;
+  json(): Buffer;
 }
 
 /**
  * A meta.k8s.io/v1 Table of objects (kubectl get's human-readable output). Each row carries the object,
- * its metadata only (PartialObjectMetadata, the default) or nothing, as `includeObject` asks.
+ * its metadata only (PartialObjectMetadata, the default) or nothing, as `includeObject` asks. Rows parse
+ * their object (for the cells), so Tables cost more than lists.
  */
-export function encodeTable(
-  type: ResourceType,
-  rows: readonly { object: RawObject; encoded: EncodedObject }[],
-  meta: ListMeta,
-  includeObject: IncludeObject,
-): string {
+export function encodeTable(type: ResourceType, rows: readonly TableSource[], meta: ListMeta, includeObject: IncludeObject): string {
   const now = Date.now();
-  const encodedRows = rows.map(({ object, encoded }) => {
+  const encodedRows = rows.map((row) => {
+    const object = row.object;
     const cells = JSON.stringify(tableCells(type.kind, object, now));
     if (includeObject === 'None') return `{"cells":${cells}}`;
     const embedded =
       includeObject === 'Object'
-        ? encoded.json
+        ? row.json().toString()
         : `{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":${JSON.stringify(object.metadata)}}`;
     return `{"cells":${cells},"object":${embedded}}`;
   });
@@ -61,8 +86,8 @@ export function encodeTable(
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'ERROR' | 'BOOKMARK';
 
 /** One line of a watch stream. */
-export function encodeWatchEvent(type: WatchEventType, objectJson: string): string {
-  return `{"type":"${type}","object":${objectJson}}\n`;
+export function encodeWatchEvent(type: WatchEventType, objectJson: string | Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`{"type":"${type}","object":`), typeof objectJson === 'string' ? Buffer.from(objectJson) : objectJson, Buffer.from('}\n')]);
 }
 
 export const encodeJson = (value: unknown): string => JSON.stringify(value);

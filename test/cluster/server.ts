@@ -12,19 +12,28 @@ import { generateTestCertificates } from './certs.js';
 import { Faults, type FaultRule } from './faults.js';
 import { kubeconfigYaml, writeKubeconfigFile, type ClusterEndpoint, type KubeconfigOptions } from './kubeconfig.js';
 import { AccessRules, type ForbidRule } from './rbac.js';
+import { startControllers, type ControllerOptions, type Controllers } from './controllers/index.js';
 import { ObjectStore } from './store.js';
+import { seedSynthetic, type SyntheticClusterOptions } from './synthetic.js';
 import type { RawObject } from './types.js';
 
 export type { RequestRecord } from './api-server.js';
 export type { FaultHandle, FaultRule, Faults } from './faults.js';
 export type { KubeconfigOptions } from './kubeconfig.js';
 export type { ForbidRule } from './rbac.js';
+export type { ControllerOptions, Controllers, WorkloadRef } from './controllers/index.js';
 export type { ObjectStore, WriteEvent } from './store.js';
+export type { SyntheticClusterOptions } from './synthetic.js';
 export type { RawObject } from './types.js';
 
 export interface TestClusterOptions {
   /** Initial state: raw objects (kind, apiVersion, metadata, ...). Kinds the cluster does not serve are skipped. */
   objects?: readonly RawObject[];
+  /**
+   * Also seed a synthetic cluster (after `objects`): `pods` pods of 4-8 KB across `namespaces` namespaces
+   * with their workloads, and the demo's control plane unless `controlPlane` is given.
+   */
+  synthetic?: SyntheticClusterOptions;
   /** Serve HTTPS with a freshly generated CA and server certificate. */
   tls?: boolean;
   /** Require `Authorization: Bearer <token>` (the kubeconfig carries it). kubectl sends tokens only over TLS. */
@@ -38,6 +47,8 @@ export interface TestClusterOptions {
   seed?: number;
   /** How many changes are kept for watches to replay; older resourceVersions get 410 Expired. Default 10000. */
   historySize?: number;
+  /** Run simulated controllers (Deployments, StatefulSets, DaemonSets, pod start, sidecar injection): see controllers/. */
+  controllers?: ControllerOptions;
 }
 
 export interface TestCluster {
@@ -54,6 +65,8 @@ export interface TestCluster {
   readonly faults: Faults;
   /** Kinds of initial objects that were skipped as not served (one entry per object). */
   readonly skippedKinds: readonly string[];
+  /** The simulated controllers, when started with `controllers`. */
+  readonly controllers?: Controllers;
   kubeconfig(options?: KubeconfigOptions): string;
   writeKubeconfig(path: string, options?: KubeconfigOptions): void;
   clearRequests(): void;
@@ -78,6 +91,8 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const host = options.host ?? '127.0.0.1';
   const store = new ObjectStore(options.historySize);
   const skippedKinds = store.load(options.objects ?? []);
+  if (options.synthetic) skippedKinds.push(...seedSynthetic(store, options.synthetic));
+  const controllers = options.controllers ? startControllers(store, options.controllers) : undefined;
   const faults = new Faults(options.seed);
   for (const rule of options.faults ?? []) faults.add(rule);
   const access = new AccessRules();
@@ -107,6 +122,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     store,
     faults,
     skippedKinds,
+    ...(controllers ? { controllers } : {}),
     kubeconfig: (kubeconfigOptions) => kubeconfigYaml(endpoint, kubeconfigOptions),
     writeKubeconfig: (path, kubeconfigOptions) => writeKubeconfigFile(path, endpoint, kubeconfigOptions),
     clearRequests: () => {
@@ -116,6 +132,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     closeWatches: () => api.closeWatches(),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        controllers?.stop();
         server.close((err) => {
           rmSync(kubeconfigDir, { recursive: true, force: true });
           if (err) reject(err);

@@ -57,6 +57,41 @@ describe('object store', () => {
     expect(store.list('Pod', 'a').map((p) => p.metadata.name)).toEqual(['a', 'z']);
   });
 
+  it('keeps key order through creates, updates and deletes in any order', () => {
+    const store = new ObjectStore();
+    const live = new Set<string>();
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    for (let i = 0; i < 2000; i++) {
+      const ns = ['a', 'a-b', 'ab', 'b', 'a0'][random(5)] as string;
+      const name = `p-${random(300)}`;
+      const key = `${ns}/${name}`;
+      if (live.has(key) && random(3) === 0) {
+        store.remove('Pod', ns, name);
+        live.delete(key);
+      } else {
+        store.put(pod(ns, name, { i: String(i) }));
+        live.add(key);
+      }
+    }
+    const sorted = [...live].sort();
+    expect(store.list('Pod').map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual(sorted);
+    for (const ns of ['a', 'a-b', 'ab', 'a0', 'c']) {
+      expect(store.list('Pod', ns).map((p) => `${ns}/${p.metadata.name}`)).toEqual(sorted.filter((k) => k.startsWith(`${ns}/`)));
+      expect(store.count('Pod', ns)).toBe(sorted.filter((k) => k.startsWith(`${ns}/`)).length);
+    }
+  });
+
+  it('seeds objects as produced, taking them over without history', () => {
+    const store = new ObjectStore();
+    const produced = [namespace('demo'), pod('demo', 'p', { app: 'a' }), { kind: 'Secret', metadata: { name: 's' } }];
+    const skipped = store.seed((add) => produced.forEach(add));
+    expect(skipped).toEqual(['Secret']);
+    expect(store.count('Pod', 'demo')).toBe(1);
+    expect(store.get('Pod', 'demo', 'p')?.metadata.labels).toEqual({ app: 'a' });
+    expect(store.oldestRevision).toBe(store.revision);
+  });
+
   it('tells onWrite listeners about every change, cascading namespace deletion', () => {
     const store = new ObjectStore();
     const events: WriteEvent[] = [];

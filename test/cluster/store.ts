@@ -1,23 +1,53 @@
 // The object store: objects keyed by type, namespace and name, a global resourceVersion counter,
 // and a bounded history of changes that watches replay. Objects are copied on the way in and out.
+//
+// Built to hold a synthetic cluster of 100,000 pods: an object is kept only as its serialised JSON (a
+// UTF-8 buffer, written once per write) plus what selectors need (labels, selectable fields). Each type's
+// entries are also kept in a key-sorted array, updated in place, so a list page is a binary search and a
+// slice. Reading an entry's `object` parses the JSON: a fresh copy, for writes and Tables, not for lists.
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import { lowerBound, type EntryRange } from './pagination.js';
 import { groupVersion, typeForKind, type ResourceType } from './resources.js';
-import { encodeObject, type EncodedObject } from './serialize.js';
+import { selectableFieldValues } from './selectors.js';
+import { encodeItem, objectJson } from './serialize.js';
 import { resourceVersionTooOld } from './status.js';
 import type { RawObject } from './types.js';
 
-export interface StoredEntry {
-  readonly type: ResourceType;
-  /** '' for cluster-scoped objects. */
-  readonly namespace: string;
-  readonly name: string;
-  /** Sort key: `namespace/name`, or the name of a cluster-scoped object (etcd's order). */
-  readonly key: string;
-  readonly resourceVersion: number;
-  /** The stored object. Shared: read it, never change it or hand it out. */
-  readonly object: RawObject;
-  readonly encoded: EncodedObject;
+/** One stored state of an object. Immutable: a write makes a new entry. */
+export class StoredEntry {
+  constructor(
+    readonly type: ResourceType,
+    /** '' for cluster-scoped objects. */
+    readonly namespace: string,
+    readonly name: string,
+    /** Sort key: `namespace/name`, or the name of a cluster-scoped object (etcd's order). */
+    readonly key: string,
+    readonly resourceVersion: number,
+    /** The object as a list item (UTF-8 JSON; built-in types without kind/apiVersion). Shared: never change it. */
+    readonly item: Buffer,
+    /** metadata.labels, for label selectors. Shared: never change it. */
+    readonly labels: Readonly<Record<string, string>> | undefined,
+    /** Values of the kind's selectable fields (besides metadata.name/namespace), for field selectors. */
+    private readonly fields: Readonly<Record<string, string>> | undefined,
+  ) {}
+
+  /** The object as GET returns it: JSON with kind and apiVersion first. */
+  json(): Buffer {
+    return objectJson(this.type, this.item);
+  }
+
+  /** A fresh copy of the object (parses the stored JSON on every access). */
+  get object(): RawObject {
+    return JSON.parse(this.json().toString()) as RawObject;
+  }
+
+  /** A field selector's value: '' when the object does not have the field. */
+  fieldValue(field: string): string {
+    if (field === 'metadata.name') return this.name;
+    if (field === 'metadata.namespace') return this.namespace;
+    return this.fields?.[field] ?? '';
+  }
 }
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -60,12 +90,15 @@ function specOf(object: RawObject): RawObject {
 
 export class ObjectStore {
   private readonly objects = new Map<ResourceType, Map<string, StoredEntry>>();
+  /** Each type's entries in key order, kept up to date by every write. */
   private readonly sorted = new Map<ResourceType, StoredEntry[]>();
   private readonly history: Change[] = [];
   private readonly listeners = new Set<(change: Change) => void>();
   /** Changes not yet told to listeners: writes made by a listener wait for the current round. */
   private readonly undelivered: Change[] = [];
   private delivering = false;
+  /** Loading initial state: writes keep no history (compact() follows). */
+  private loading = false;
   private currentRevision = 1;
   /** Changes at or before this revision are gone: older watches and continue tokens get 410. */
   private compactedRevision = 1;
@@ -84,36 +117,49 @@ export class ObjectStore {
 
   /** Loads objects as pre-existing state (no history); returns the kinds it skipped as unsupported. */
   load(objects: readonly RawObject[]): string[] {
+    return this.seed((add) => {
+      for (const object of objects) add(structuredClone(object));
+    });
+  }
+
+  /**
+   * Loads objects as they are produced (a generator calling `add`), as pre-existing state without
+   * history. The store takes the objects over: it may change them and keeps no reference to them, so a
+   * large synthetic cluster is never held as objects. Returns the kinds it skipped as unsupported.
+   */
+  seed(produce: (add: (object: RawObject) => void) => void): string[] {
     const skipped: string[] = [];
-    for (const object of objects) {
-      if (typeof object.kind === 'string' && typeForKind(object.kind)) this.put(object);
-      else skipped.push(String(object.kind));
+    this.loading = true;
+    try {
+      produce((object) => {
+        if (typeof object.kind === 'string' && typeForKind(object.kind)) this.store(object);
+        else skipped.push(String(object.kind));
+      });
+    } finally {
+      this.loading = false;
+      this.compact();
     }
-    this.compact();
     return skipped;
   }
 
   get(kind: string, namespace: string | undefined, name: string): RawObject | undefined {
-    const entry = this.find(this.typeOf(kind), namespace ?? '', name);
-    return entry && (JSON.parse(entry.encoded.json) as RawObject);
+    return this.find(this.typeOf(kind), namespace ?? '', name)?.object;
   }
 
   /** All objects of a kind, optionally in one namespace, in namespace/name order. */
   list(kind: string, namespace?: string): RawObject[] {
-    return this.entries(this.typeOf(kind), namespace).map((e) => JSON.parse(e.encoded.json) as RawObject);
+    return this.entries(this.typeOf(kind), namespace).map((e) => e.object);
+  }
+
+  /** How many objects of a kind there are, optionally in one namespace (a binary search, no copies). */
+  count(kind: string, namespace?: string): number {
+    const { from, to } = this.range(this.typeOf(kind), namespace);
+    return to - from;
   }
 
   /** Creates or replaces an object without API checks; returns the stored copy. */
   put(object: RawObject, options: WriteOptions = {}): RawObject {
-    const type = this.typeOf(String(object.kind));
-    const copy = structuredClone(object);
-    copy.metadata ??= {};
-    if (typeof copy.metadata.name !== 'string' || copy.metadata.name === '') throw new Error(`a ${type.kind} without metadata.name`);
-    if (type.namespaced) copy.metadata.namespace ??= 'default';
-    else delete copy.metadata.namespace;
-    const previous = this.find(type, copy.metadata.namespace ?? '', String(copy.metadata.name));
-    const entry = previous ? this.replace(copy, previous, options) : this.create(copy, options, false);
-    return JSON.parse(entry.encoded.json) as RawObject;
+    return this.store(structuredClone(object), options).object;
   }
 
   remove(kind: string, namespace: string | undefined, name: string): boolean {
@@ -131,7 +177,7 @@ export class ObjectStore {
         namespace: entry.namespace,
         name: entry.name,
         resourceVersion: String(entry.resourceVersion),
-        object: JSON.parse(entry.encoded.json) as RawObject,
+        object: entry.object,
       }),
     );
   }
@@ -148,14 +194,22 @@ export class ObjectStore {
     return this.objects.get(type)?.get(type.namespaced ? `${namespace}/${name}` : name);
   }
 
-  /** Entries of a type in key order, optionally only one namespace's. The array is shared: don't change it. */
-  entries(type: ResourceType, namespace?: string): readonly StoredEntry[] {
-    let all = this.sorted.get(type);
-    if (!all) {
-      all = [...(this.objects.get(type)?.values() ?? [])].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      this.sorted.set(type, all);
-    }
-    return namespace === undefined || !type.namespaced ? all : all.filter((e) => e.namespace === namespace);
+  /** Entries of a type in key order, optionally only one namespace's (a copy: safe to write while iterating). */
+  entries(type: ResourceType, namespace?: string): StoredEntry[] {
+    const { entries, from, to } = this.range(type, namespace);
+    return entries.slice(from, to);
+  }
+
+  /**
+   * Where a type's entries (or one namespace's, a contiguous run in key order) are in the type's sorted
+   * array, found by binary search. The array is shared and changes with the next write: read it now.
+   */
+  range(type: ResourceType, namespace?: string): EntryRange {
+    const entries = this.sorted.get(type) ?? [];
+    if (namespace === undefined || !type.namespaced) return { entries, from: 0, to: entries.length };
+    // Keys in the namespace are `${namespace}/...`; '0' is the character after '/'.
+    const from = lowerBound(entries, `${namespace}/`);
+    return { entries, from, to: lowerBound(entries, `${namespace}0`, from) };
   }
 
   /**
@@ -174,11 +228,12 @@ export class ObjectStore {
   /** Stores a new state of an existing object, keeping identity fields and bumping generation. */
   replace(object: RawObject, previous: StoredEntry, options: WriteOptions): StoredEntry {
     const meta = object.metadata as RawObject;
-    const old = previous.object.metadata as RawObject;
+    const before = previous.object;
+    const old = before.metadata as RawObject;
     meta.uid = old.uid;
     meta.creationTimestamp = old.creationTimestamp;
     if (previous.type.tracksGeneration) {
-      const changed = !isDeepStrictEqual(specOf(object), specOf(previous.object));
+      const changed = !isDeepStrictEqual(specOf(object), specOf(before));
       meta.generation = (Number(old.generation) || 1) + (changed ? 1 : 0);
     }
     return this.write('MODIFIED', previous.type, object, options);
@@ -191,8 +246,7 @@ export class ObjectStore {
         if (type.namespaced) for (const inner of this.entries(type, entry.name)) this.delete(inner);
       }
     }
-    const object = structuredClone(entry.object);
-    return this.write('DELETED', entry.type, object, options);
+    return this.write('DELETED', entry.type, entry.object, options);
   }
 
   /** Changes after `revision`, oldest first; 410 Expired when they were compacted away. */
@@ -206,6 +260,18 @@ export class ObjectStore {
   subscribe(listener: (change: Change) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Creates or replaces `object` (which the store may change) without API checks. */
+  private store(object: RawObject, options: WriteOptions = {}): StoredEntry {
+    const type = this.typeOf(String(object.kind));
+    object.metadata ??= {};
+    const meta = object.metadata as RawObject;
+    if (typeof meta.name !== 'string' || meta.name === '') throw new Error(`a ${type.kind} without metadata.name`);
+    if (type.namespaced) meta.namespace ??= 'default';
+    else delete meta.namespace;
+    const previous = this.find(type, meta.namespace ?? '', meta.name);
+    return previous ? this.replace(object, previous, options) : this.create(object, options, false);
   }
 
   private typeOf(kind: string): ResourceType {
@@ -230,7 +296,9 @@ export class ObjectStore {
     const namespace = type.namespaced ? String(meta.namespace) : '';
     const name = String(meta.name);
     const key = type.namespaced ? `${namespace}/${name}` : name;
-    const entry: StoredEntry = { type, namespace, name, key, resourceVersion: revision, object, encoded: encodeObject(type, object) };
+    const labels = meta.labels && typeof meta.labels === 'object' ? Object.freeze({ ...(meta.labels as Record<string, string>) }) : undefined;
+    const fields = selectableFieldValues(type.kind, object);
+    const entry = new StoredEntry(type, namespace, name, key, revision, encodeItem(type, object), labels, fields && Object.freeze(fields));
     if (options.dryRun) return entry;
 
     this.currentRevision = revision;
@@ -239,17 +307,38 @@ export class ObjectStore {
     const previous = change === 'MODIFIED' ? byKey.get(key) : undefined;
     if (change === 'DELETED') byKey.delete(key);
     else byKey.set(key, entry);
-    this.sorted.delete(type);
+    this.updateSorted(change, type, entry);
 
     const record: Change = { type: change, entry, ...(previous ? { previous } : {}) };
-    this.history.push(record);
-    if (this.history.length > this.maxHistory) {
-      const dropped = this.history.splice(0, this.history.length - this.maxHistory);
-      this.compactedRevision = (dropped[dropped.length - 1] as Change).entry.resourceVersion;
+    if (!this.loading) {
+      this.history.push(record);
+      if (this.history.length > this.maxHistory) {
+        const dropped = this.history.splice(0, this.history.length - this.maxHistory);
+        this.compactedRevision = (dropped[dropped.length - 1] as Change).entry.resourceVersion;
+      }
     }
-    this.undelivered.push(record);
-    this.deliver();
+    if (this.listeners.size > 0) {
+      this.undelivered.push(record);
+      this.deliver();
+    }
     return entry;
+  }
+
+  /** Keeps the type's sorted array in step: insert (usually at the end while seeding), replace or remove. */
+  private updateSorted(change: ChangeType, type: ResourceType, entry: StoredEntry): void {
+    let all = this.sorted.get(type);
+    if (!all) this.sorted.set(type, (all = []));
+    const last = all[all.length - 1];
+    if (change === 'ADDED' && (!last || last.key < entry.key)) {
+      all.push(entry);
+      return;
+    }
+    const index = lowerBound(all, entry.key);
+    const found = all[index]?.key === entry.key;
+    if (change === 'DELETED') {
+      if (found) all.splice(index, 1);
+    } else if (found) all[index] = entry;
+    else all.splice(index, 0, entry);
   }
 
   /** Tells listeners about changes in resourceVersion order, even when a listener writes (a controller). */

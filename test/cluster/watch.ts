@@ -62,7 +62,7 @@ export function serveWatch(store: ObjectStore, request: WatchRequest, response: 
   startHeaders(response);
   const { table } = request;
   const encode = (entry: StoredEntry) =>
-    table ? encodeTable(entry.type, [entry], { resourceVersion: String(entry.resourceVersion) }, table) : entry.encoded.json;
+    table ? encodeTable(entry.type, [entry], { resourceVersion: String(entry.resourceVersion) }, table) : entry.json();
   const send = (type: WatchEventType, entry: StoredEntry) => response.write(encodeWatchEvent(type, encode(entry)));
   if (backlog) {
     for (const change of backlog) {
@@ -70,7 +70,11 @@ export function serveWatch(store: ObjectStore, request: WatchRequest, response: 
       if (type) send(type, change.entry);
     }
   } else {
-    for (const entry of store.entries(request.resource.type, request.resource.namespace)) if (selects(request, entry)) send('ADDED', entry);
+    const { entries, from, to } = store.range(request.resource.type, request.resource.namespace);
+    for (let i = from; i < to; i++) {
+      const entry = entries[i] as StoredEntry;
+      if (selects(request, entry)) send('ADDED', entry);
+    }
   }
 
   let timer: NodeJS.Timeout | undefined;

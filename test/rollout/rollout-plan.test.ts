@@ -69,3 +69,27 @@ describe('planRollout', () => {
     expect(plan).toMatchObject({ namespaces: [], workloads: [], manual: [] });
   });
 });
+
+describe('planRollout: workloads whose rollout cannot help', () => {
+  it('a Deployment whose last rollout failed is skipped with the reason, not waited for', () => {
+    const state = cluster([
+      deployment('blog', 'stuck', { conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }], updatedReplicas: 1 }),
+      pod('blog', 'stuck-abc12-x', { kind: 'ReplicaSet', name: 'stuck-abc12' }, null),
+    ]);
+    const stuck = planRollout(state, { namespaces: ['blog'], change: { kind: 'none' } }).workloads.find((w) => w.name === 'stuck')!;
+    expect(stuck).toMatchObject({ action: 'skip', reason: expect.stringMatching(/last rollout failed \(exceeded its progress deadline\)/) });
+  });
+
+  it('an OnDelete StatefulSet is a manual action', () => {
+    const sts = {
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: 'blog', generation: 1 },
+      spec: { replicas: 1, updateStrategy: { type: 'OnDelete' }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'db:1' }] } } },
+      status: { observedGeneration: 1, replicas: 1, readyReplicas: 1, updatedReplicas: 1, currentRevision: 'r', updateRevision: 'r' },
+    };
+    const state = cluster([sts, pod('blog', 'db-0', { kind: 'StatefulSet', name: 'db' }, null)]);
+    const plan = planRollout(state, { namespaces: ['blog'], change: { kind: 'none' } });
+    expect(plan.workloads.find((w) => w.name === 'db')).toBeUndefined();
+    expect(plan.manual).toEqual([expect.objectContaining({ kind: 'StatefulSet', name: 'db', reason: expect.stringMatching(/OnDelete/) })]);
+  });
+});

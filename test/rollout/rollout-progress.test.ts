@@ -23,3 +23,13 @@ describe('rolloutProgress follows kubectl rollout status', () => {
     expect(rolloutProgress(kind, { ...done, ...change }).state).toBe(state);
   });
 });
+
+describe('partitioned and OnDelete StatefulSets', () => {
+  it.each([
+    [{ partition: 1, updated: 2, currentRevision: 'a', updateRevision: 'b' }, 'complete'],
+    [{ partition: 1, updated: 1, currentRevision: 'a', updateRevision: 'b' }, 'progressing'],
+    [{ partition: 0, updated: 2, currentRevision: 'a', updateRevision: 'b' }, 'progressing'],
+  ] as const)('%j -> %s', (change, state) => {
+    expect(rolloutProgress('StatefulSet', { ...done, ...change }).state).toBe(state);
+  });
+});
