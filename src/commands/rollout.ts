@@ -103,12 +103,17 @@ export default class Rollout extends BaseCommand {
     };
     process.on('SIGINT', onSigint);
     let result: ApplyResult;
+    let lastEvent = '';
     try {
       result = await applyPlan(selection.namespaces, selection.workloads, writer, {
         maxConcurrent: flags['max-concurrent'],
         timeoutMs,
         signal: abort.signal,
-        onEvent: (text) => (process.stderr.isTTY ? progress.update(text, true) : process.stderr.write(`${text}\n`)),
+        onEvent: (text) => {
+          if (process.stderr.isTTY) progress.update(text, true);
+          else if (text !== lastEvent) process.stderr.write(`${text}\n`);
+          lastEvent = text;
+        },
       });
     } finally {
       process.off('SIGINT', onSigint);

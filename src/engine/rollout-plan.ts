@@ -124,7 +124,7 @@ export function planRollout(state: ClusterState, options: PlanOptions): RolloutP
     namespacePatches.push({ namespace: ns.name, from: pick(ns.labels), to: pick(to), patch });
     return { ...ns, labels: to };
   });
-  if (options.change.kind === 'enable' && namespacePatches.length > 0) {
+  if (options.change.kind === 'enable') {
     const servesEnabled = current.hooks.some(
       (h) => !h.deactivated && h.namespaceSelector.valid && h.namespaceSelector.requirements.some((r) => r.key === 'istio-injection' && r.operator === 'In' && r.values.includes('enabled')),
     );

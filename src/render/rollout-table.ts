@@ -14,7 +14,7 @@ export function renderPlan(plan: RolloutPlan): string {
   } else out.push('Namespace label changes: none\n');
   if (plan.workloads.length) {
     out.push('Workloads:');
-    out.push(renderTable(['NAMESPACE', 'WORKLOAD', 'ACTION', 'DRIFTED', 'DRIFT', 'REASON'], plan.workloads.map((w) => [w.namespace, `${w.kind}/${w.name}`, w.action, `${w.drifted}/${w.pods}`, w.drift.join(','), w.reason])));
+    out.push(renderTable(['NAMESPACE', 'WORKLOAD', 'ACTION', 'DRIFTED', 'DRIFT', 'REASON'], plan.workloads.map((w) => [w.namespace, `${w.kind}/${w.name}`, w.action, `${w.drifted}/${w.pods}`, w.drift.join(','), w.action === 'restart' ? '-' : w.reason])));
   } else out.push('Workloads: none to restart\n');
   if (plan.manual.length) {
     out.push('Manual action needed (never deleted by rollout):');
@@ -38,7 +38,8 @@ export function renderResult(result: ApplyResult, remaining: PodAudit[]): string
     drifting.set(key, set);
   }
   const converged = result.workloads.filter((w) => w.outcome === 'rolled-out' && !drifting.has(`${w.namespace}/${w.kind}/${w.name}`));
-  out.push(`Re-audit: ${converged.length} workloads converged; ${drifting.size} objects still drift${drifting.size ? ':' : '.'}`);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  out.push(`Re-audit: ${plural(converged.length, 'workload')} converged; ${plural(drifting.size, 'object')} still ${drifting.size === 1 ? 'drifts' : 'drift'}${drifting.size ? ':' : '.'}`);
   for (const [k, v] of drifting) out.push(`  ${k}: ${[...v].join(', ')}`);
   return `${out.join('\n')}\n`;
 }

@@ -65,5 +65,6 @@ export function summaryLine(report: InjectionReport): string {
   const s = report.summary;
   const drift = Object.entries(s.byDrift).map(([k, v]) => `${k} ${v}`).join(', ');
   const partial = report.source.partial ? ' (PARTIAL: some objects could not be read)' : '';
-  return `${s.namespaces} namespaces, ${s.pods} pods, ${s.injected} injected, ${s.drifted} drifted${drift ? ` (${drift})` : ''}${partial}`;
+  const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+  return `${n(s.namespaces, 'namespace')}, ${n(s.pods, 'pod')}, ${s.injected} injected, ${s.drifted} drifted${drift ? ` (${drift})` : ''}${partial}`;
 }
