@@ -1,10 +1,7 @@
 // Flags every command shares (kubectl's names and meanings) and the choice of cluster source.
 import { Command, Flags } from '@oclif/core';
-import { fileURLToPath } from 'node:url';
 import { SnapshotSource } from '../cluster/snapshot-source.js';
 import { UserError, type ClusterSource } from '../cluster/source.js';
-
-export const DEMO_PATH = fileURLToPath(new URL('../../demo/', import.meta.url));
 
 export const sourceFlags = {
   kubeconfig: Flags.string({ description: 'path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)', helpGroup: 'CLUSTER' }),

@@ -9,6 +9,7 @@ import { appendFileSync } from 'node:fs';
 import { openSource, type SourceFlagValues } from '../cli/base-command.js';
 import type { RawObject } from '../cluster/records.js';
 import type { ClusterSource } from '../cluster/source.js';
+import { TARGET_KINDS, type TargetKind } from '../cli/target-kinds.js';
 
 /** cobra's ShellCompDirective bits. */
 export const Directive = { Error: 1, NoSpace: 2, NoFileComp: 4, FilterFileExt: 8, FilterDirs: 16, Default: 0 } as const;
@@ -46,14 +47,8 @@ export interface CompletionData {
   contexts(flags: SourceFlagValues): Promise<string[]>;
 }
 
-type ResourceKindName = 'Pod' | 'Deployment' | 'StatefulSet' | 'DaemonSet';
+type ResourceKindName = TargetKind;
 
-const TARGET_KINDS: Record<string, ResourceKindName> = {
-  pod: 'Pod', pods: 'Pod', po: 'Pod',
-  deployment: 'Deployment', deployments: 'Deployment', deploy: 'Deployment',
-  statefulset: 'StatefulSet', statefulsets: 'StatefulSet', sts: 'StatefulSet',
-  daemonset: 'DaemonSet', daemonsets: 'DaemonSet', ds: 'DaemonSet',
-};
 const TARGET_PREFIXES = ['pod/', 'deployment/', 'statefulset/', 'daemonset/'];
 /** Flags whose value is a path: the shell completes files. */
 const FILE_FLAGS = new Set(['kubeconfig', 'snapshot', 'filename']);

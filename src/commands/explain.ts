@@ -9,21 +9,16 @@ import { renderExplainText } from '../render/explain-text.js';
 import { renderStructured } from '../render/structured.js';
 import { BaseCommand, namespaceFlag, openSource, sourceFlags } from '../cli/base-command.js';
 import { colorEnabled, palette, warn } from '../cli/terminal.js';
+import { TARGET_KINDS } from '../cli/target-kinds.js';
 import { compileSelector, selectorQuery } from '../engine/label-selector.js';
 
-const KIND_ALIASES: Record<string, ExplainTarget['kind']> = {
-  pod: 'Pod', pods: 'Pod', po: 'Pod',
-  deployment: 'Deployment', deployments: 'Deployment', deploy: 'Deployment',
-  statefulset: 'StatefulSet', statefulsets: 'StatefulSet', sts: 'StatefulSet',
-  daemonset: 'DaemonSet', daemonsets: 'DaemonSet', ds: 'DaemonSet',
-};
 
 export function parseTarget(text: string): { kind: ExplainTarget['kind']; name: string } {
   const slash = text.indexOf('/');
   if (slash < 0) return { kind: 'Pod', name: text };
   const kindText = text.slice(0, slash).toLowerCase().replace(/\.(apps|v1|apps\/v1)$/, '');
   const name = text.slice(slash + 1);
-  const kind = KIND_ALIASES[kindText];
+  const kind = TARGET_KINDS[kindText];
   if (!kind) throw new UserError(`unsupported kind "${text.slice(0, slash)}": explain takes pod/NAME, deployment/NAME, statefulset/NAME, daemonset/NAME or -f MANIFEST`, 2);
   if (!name) throw new UserError(`missing name in "${text}"`, 2);
   return { kind, name };
