@@ -3,7 +3,8 @@
 // Retries 429/5xx/connection errors with backoff; every failure becomes one clear line.
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
+import type { ResolvedContext } from './kubeconfig.js';
 import { UserError } from './source.js';
 
 export class ApiError extends Error {
@@ -35,8 +36,10 @@ interface Prepared {
   agent: http.Agent;
   headers: Record<string, string>;
   tls: boolean;
-  /** TLS options that client-node puts on the request rather than the agent. */
+  /** Request options beyond the agent (basic auth). */
   extra: https.RequestOptions;
+  /** Impersonated groups: one Impersonate-Group header each. */
+  groups?: string[];
 }
 
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET']);
@@ -48,48 +51,16 @@ export class ApiClient {
     readonly server: string,
   ) {}
 
-  static async create(kc: KubeConfig, options: ApiClientOptions): Promise<ApiClient> {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new UserError('the current context has no cluster');
+  static async create(context: ResolvedContext, options: ApiClientOptions): Promise<ApiClient> {
     let base: URL;
     try {
-      base = new URL(cluster.server);
+      base = new URL(context.server);
     } catch {
-      throw new UserError(`cluster "${cluster.name}" has an invalid server URL: ${JSON.stringify(cluster.server)}`);
+      throw new UserError(`context "${context.contextName}" has an invalid server URL: ${JSON.stringify(context.server)}`);
     }
     const tls = base.protocol === 'https:';
-    const opts: https.RequestOptions = { headers: {} };
-    if (tls) {
-      try {
-        await kc.applyToHTTPSOptions(opts);
-      } catch (err) {
-        throw new UserError(`cannot set up credentials for context "${kc.getCurrentContext()}": ${(err as Error).message.split('\n')[0]}`);
-      }
-    } else {
-      // client-node refuses plain http; kubectl allows it (e.g. kubectl proxy). Only the auth header is needed.
-      const { KubeConfig: KC } = await import('@kubernetes/client-node');
-      const copy = new KC();
-      copy.loadFromOptions({
-        clusters: [{ ...cluster, skipTLSVerify: true }],
-        users: kc.users,
-        contexts: kc.contexts,
-        currentContext: kc.getCurrentContext(),
-      });
-      try {
-        await copy.applyToHTTPSOptions(opts);
-      } catch (err) {
-        throw new UserError(`cannot set up credentials for context "${kc.getCurrentContext()}": ${(err as Error).message.split('\n')[0]}`);
-      }
-      opts.agent = new http.Agent({ keepAlive: true });
-    }
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
-    const extra: https.RequestOptions = {};
-    if (opts.auth) extra.auth = opts.auth;
-    const agent = (opts.agent as http.Agent | undefined) ?? (tls ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true }));
-    // Keep connections alive across pages.
-    (agent as http.Agent & { keepAlive?: boolean }).keepAlive = true;
-    return new ApiClient({ base, agent, headers, tls, extra }, { attempts: 4, backoffMs: 250, ...options }, cluster.server);
+    const prepared = context.needsClientNode ? await viaClientNode(context, tls) : direct(context, tls);
+    return new ApiClient({ base, tls, ...prepared }, { attempts: 4, backoffMs: 250, ...options }, context.server);
   }
 
   /** GET a path; returns parsed JSON. Retries retryable failures. */
@@ -150,7 +121,8 @@ export class ApiClient {
     const url = new URL(base.toString());
     url.pathname = `${base.pathname.replace(/\/$/, '')}${path}`;
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-    const requestHeaders: Record<string, string> = { ...headers, Accept: 'application/json', 'User-Agent': 'kubectl-inject' };
+    const requestHeaders: Record<string, string | string[]> = { ...headers, Accept: 'application/json', 'User-Agent': 'kubectl-inject' };
+    if (this.prepared.groups) requestHeaders['Impersonate-Group'] = this.prepared.groups;
     if (body !== undefined) {
       requestHeaders['Content-Type'] = contentType ?? 'application/json';
       requestHeaders['Content-Length'] = String(Buffer.byteLength(body));
@@ -196,6 +168,58 @@ export class ApiClient {
   close(): void {
     this.prepared.agent.destroy();
   }
+}
+
+type Connection = Pick<Prepared, 'agent' | 'headers' | 'extra' | 'groups'>;
+
+/** Plain credentials: TLS material and headers set up here, without loading client-node. */
+function direct(context: ResolvedContext, tls: boolean): Connection {
+  const headers: Record<string, string> = {};
+  const extra: https.RequestOptions = {};
+  if (context.token) headers.Authorization = `Bearer ${context.token}`;
+  else if (context.username !== undefined) extra.auth = `${context.username}:${context.password ?? ''}`;
+  if (context.impersonate?.user) headers['Impersonate-User'] = context.impersonate.user;
+  const agent = tls
+    ? new https.Agent({
+        keepAlive: true,
+        ca: context.ca,
+        cert: context.cert,
+        key: context.key,
+        rejectUnauthorized: !context.insecureSkipTLSVerify,
+        servername: context.tlsServerName,
+      })
+    : new http.Agent({ keepAlive: true });
+  const connection: Connection = { agent, headers, extra };
+  if (context.impersonate?.groups.length) connection.groups = context.impersonate.groups;
+  return connection;
+}
+
+/** Exec plugins, auth providers and proxies: client-node sets up the credentials and the agent. */
+async function viaClientNode(context: ResolvedContext, tls: boolean): Promise<Connection> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  const merged = tls
+    ? context.merged
+    : {
+        // client-node refuses plain http; kubectl allows it. Only the credentials are wanted here.
+        ...context.merged,
+        clusters: context.merged.clusters.map((c) => ({ ...c, cluster: { ...(c.cluster as object), 'insecure-skip-tls-verify': true } })),
+      };
+  kc.loadFromString(yaml.dump(merged));
+  kc.setCurrentContext(context.contextName);
+  const opts: https.RequestOptions = { headers: {} };
+  try {
+    await kc.applyToHTTPSOptions(opts);
+  } catch (err) {
+    throw new UserError(`cannot set up credentials for context "${context.contextName}": ${(err as Error).message.split('\n')[0]}`);
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+  const extra: https.RequestOptions = {};
+  if (opts.auth) extra.auth = opts.auth;
+  const agent = tls ? ((opts.agent as http.Agent | undefined) ?? new https.Agent({ keepAlive: true })) : new http.Agent({ keepAlive: true });
+  (agent as http.Agent & { keepAlive?: boolean }).keepAlive = true;
+  return { agent, headers, extra };
 }
 
 class TruncatedResponse extends Error {

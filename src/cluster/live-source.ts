@@ -67,9 +67,9 @@ export class LiveSource implements ClusterSource, ClusterWriter {
   ) {}
 
   static async open(opts: LiveOptions): Promise<LiveSource> {
-    const { kc, namespace, contextName } = await loadKubeconfig(opts);
-    const client = await ApiClient.create(kc, { timeoutMs: opts.requestTimeoutMs });
-    return new LiveSource(client, namespace, contextName, opts.pageSize ?? 500);
+    const context = loadKubeconfig(opts);
+    const client = await ApiClient.create(context, { timeoutMs: opts.requestTimeoutMs });
+    return new LiveSource(client, context.namespace, context.contextName, opts.pageSize ?? 500);
   }
 
   info(): SourceInfo {

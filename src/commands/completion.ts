@@ -268,9 +268,8 @@ export const clusterData: CompletionData = {
     }),
   contexts: async (flags) => {
     try {
-      const { loadKubeconfig } = await import('../cluster/kubeconfig.js');
-      const { kc } = await loadKubeconfig({ kubeconfig: flags.kubeconfig });
-      return kc.getContexts().map((c) => c.name);
+      const { contextNames } = await import('../cluster/kubeconfig.js');
+      return contextNames({ kubeconfig: flags.kubeconfig });
     } catch (err) {
       debugLog(err instanceof Error ? err.message : String(err));
       return [];

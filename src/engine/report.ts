@@ -69,8 +69,25 @@ export interface ReportOptions {
   driftOnly?: boolean;
 }
 
+/**
+ * Shares equal values between pod audits: the replicas of a workload have the same workload reference,
+ * actual state and drift list, so a 100,000-pod report holds a few thousand of each, not 100,000.
+ */
+class Interner {
+  private readonly values = new Map<string, unknown>();
+
+  intern<T>(value: T): T {
+    const key = JSON.stringify(value);
+    const known = this.values.get(key);
+    if (known !== undefined) return known as T;
+    this.values.set(key, value);
+    return value;
+  }
+}
+
 export class ReportBuilder {
   private readonly namespaces = new Map<string, NamespaceAudit>();
+  private readonly shared = new Interner();
   private readonly pods: PodAudit[] = [];
   private readonly byDrift: Record<string, number> = {};
   private readonly byFinding: Record<string, number> = {};
@@ -99,11 +116,11 @@ export class ReportBuilder {
     const audit: PodAudit = {
       namespace: detail.namespace,
       name: detail.name,
-      workload: detail.workload,
+      workload: detail.workload && this.shared.intern(detail.workload),
       desired: detail.desired,
-      actual: detail.actual,
-      drift: detail.drift,
-      findings: detail.findings,
+      actual: this.shared.intern(detail.actual),
+      drift: this.shared.intern(detail.drift),
+      findings: detail.findings.length ? detail.findings : this.shared.intern(detail.findings),
     };
     const ns = this.namespace(pod.namespace);
     ns.pods++;

@@ -101,7 +101,7 @@ describe.concurrent('rollout against a live cluster with controllers', () => {
     // cart runs stable and checkout a stale canary template: both restart; frontend already runs canary.
     expect(r.stdout).toMatch(/shop\s+Deployment\/cart\s+restart\s+rolled-out/);
     expect(r.stdout).toMatch(/shop\s+Deployment\/checkout\s+restart\s+rolled-out/);
-    expect(r.stdout).toContain('Re-audit: 2 workloads converged; 1 objects still drift:\n  shop/Job/db-migrate-29410560: MissingSidecar\n');
+    expect(r.stdout).toContain('Re-audit: 2 workloads converged; 1 object still drifts:\n  shop/Job/db-migrate-29410560: MissingSidecar\n');
 
     expect(c.store.get('Namespace', undefined, 'shop')!.metadata.labels).toEqual({
       'kubernetes.io/metadata.name': 'shop',
