@@ -1,6 +1,7 @@
 // One HTTP request through the API server's stages: request log, authentication, fault injection,
 // non-resource paths (version, discovery, health), authorization, then the resource handlers or a watch.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SERVER_VERSION, discoveryDocument, openApiV2 } from './discovery.js';
 import type { Faults } from './faults.js';
@@ -30,6 +31,8 @@ export interface RequestRecord {
   userAgent?: string;
   /** The HTTP status sent; set when the response has ended. */
   status?: number;
+  /** How the request authenticated, when the cluster requires credentials and it presented good ones. */
+  credential?: 'token' | 'client-certificate';
 }
 
 export interface ApiServerParts {
@@ -38,6 +41,8 @@ export interface ApiServerParts {
   access: AccessRules;
   requests: RequestRecord[];
   token?: string;
+  /** Accept a client certificate that the TLS layer verified against the client CA. */
+  clientCertificates?: boolean;
   /** host:port, for /api's serverAddressByClientCIDRs. */
   address: () => string;
 }
@@ -99,7 +104,7 @@ export class ApiServer {
     });
     const call: Call = { request, response, method, url, info, reset: false };
     try {
-      this.authenticate(request, url.pathname);
+      this.authenticate(request, url.pathname, record);
       const effect = this.parts.faults.effectFor({
         method,
         path: url.pathname,
@@ -150,12 +155,21 @@ export class ApiServer {
     return record;
   }
 
-  private authenticate(request: IncomingMessage, path: string): void {
-    const { token } = this.parts;
-    if (token === undefined) return;
+  /** A verified client certificate or the right bearer token; without either, only the public paths. */
+  private authenticate(request: IncomingMessage, path: string, record: RequestRecord): void {
+    const { token, clientCertificates } = this.parts;
+    if (token === undefined && !clientCertificates) return;
+    if (clientCertificates && (request.socket as Partial<TLSSocket>).authorized === true) {
+      record.credential = 'client-certificate';
+      return;
+    }
     const header = request.headers.authorization;
+    if (token !== undefined && header === `Bearer ${token}`) {
+      record.credential = 'token';
+      return;
+    }
     if (header === undefined && PUBLIC_PATHS.has(path)) return;
-    if (header !== `Bearer ${token}`) throw unauthorized();
+    throw unauthorized();
   }
 
   /** An injected error: a 410 on a continued list is an expired token, on a watch an ERROR event. */

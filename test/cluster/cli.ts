@@ -1,4 +1,4 @@
-// npm run test-cluster -- [--demo | --snapshot PATH | --synthetic PODS:NAMESPACES] [--port N] [--tls] [--token T] [--kubeconfig-out PATH]
+// npm run test-cluster -- [--demo | --snapshot PATH | --synthetic PODS:NAMESPACES] [--port N] [--tls [--client-certs]] [--token T] [--kubeconfig-out PATH]
 // Runs a test cluster in the foreground until SIGINT/SIGTERM; writes the kubeconfig once listening.
 // --synthetic 100000:2000 seeds 100,000 realistic pods across 2,000 namespaces (plus their workloads and
 // the demo's control plane) in a few seconds, into under 1 GB.
@@ -8,7 +8,7 @@ import { startTestCluster } from './server.js';
 import { DEMO_PATH, parseSyntheticSpec } from './synthetic.js';
 
 const USAGE =
-  'usage: npm run test-cluster -- [--demo | --snapshot PATH | --synthetic PODS:NAMESPACES] [--port N] [--tls] [--token TOKEN] [--kubeconfig-out PATH] [--namespace NS]';
+  'usage: npm run test-cluster -- [--demo | --snapshot PATH | --synthetic PODS:NAMESPACES] [--port N] [--tls [--client-certs]] [--token TOKEN] [--kubeconfig-out PATH] [--namespace NS]';
 
 function fail(message: string): never {
   process.stderr.write(`test-cluster: ${message}\n${USAGE}\n`);
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
         controllers: { type: 'boolean', default: false },
         port: { type: 'string', default: '0' },
         tls: { type: 'boolean', default: false },
+        'client-certs': { type: 'boolean', default: false },
         token: { type: 'string' },
         'kubeconfig-out': { type: 'string' },
         namespace: { type: 'string' },
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
+  if (args['client-certs'] && !args.tls) fail('--client-certs needs --tls');
   const port = Number(args.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port ${args.port}`);
 
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
     objects,
     port,
     tls: args.tls,
+    ...(args['client-certs'] ? { clientCertificates: true } : {}),
     ...(args.token !== undefined ? { token: args.token } : {}),
     ...(synthetic ? { synthetic } : {}),
     ...(args.controllers ? { controllers: {} } : {}),

@@ -1,6 +1,6 @@
 // A kubeconfig that points kubectl or client-node at the test cluster.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import yaml from 'js-yaml';
 
 export interface KubeconfigOptions {
@@ -8,6 +8,20 @@ export interface KubeconfigOptions {
   context?: string;
   /** The context's default namespace. */
   namespace?: string;
+  /**
+   * The credentials in the user entry: the bearer token, the client certificate and key (clusters started
+   * with `clientCertificates`), or none. Default: the token if the cluster has one, else the client
+   * certificate if it has one, else none.
+   */
+  auth?: 'token' | 'client-certificate' | 'none';
+  /**
+   * With the client certificate: refer to PEM files (`client-certificate`/`client-key`) instead of
+   * embedding `client-certificate-data`/`client-key-data`.
+   * - 'absolute': files in the cluster's temporary directory (deleted by close()), by absolute path.
+   * - 'relative' (writeKubeconfig only): files `<kubeconfig name>.crt`/`.key` written next to the
+   *   kubeconfig, by bare file name, which clients must resolve against the kubeconfig's directory.
+   */
+  clientCertificateFiles?: 'absolute' | 'relative';
 }
 
 export interface ClusterEndpoint {
@@ -15,9 +29,47 @@ export interface ClusterEndpoint {
   /** PEM of the CA that signed the server certificate (HTTPS only). */
   caCert?: string;
   token?: string;
+  /** PEMs of the client certificate and its key (client-certificate authentication). */
+  clientCertificate?: { cert: string; key: string };
+  /** Where 'absolute' client certificate files go. */
+  filesDir?: string;
 }
 
-export function kubeconfigYaml(endpoint: ClusterEndpoint, options: KubeconfigOptions = {}): string {
+/** Writes the client certificate and key as `<stem>.crt`/`<stem>.key` in dir; returns their paths. */
+function writeClientCertificateFiles(dir: string, stem: string, pems: { cert: string; key: string }): { cert: string; key: string } {
+  mkdirSync(dir, { recursive: true });
+  const cert = join(dir, `${stem}.crt`);
+  const key = join(dir, `${stem}.key`);
+  writeFileSync(cert, pems.cert, { mode: 0o644 });
+  writeFileSync(key, pems.key, { mode: 0o600 });
+  return { cert, key };
+}
+
+function userEntry(endpoint: ClusterEndpoint, options: KubeconfigOptions, kubeconfigPath: string | undefined): Record<string, string> {
+  const auth = options.auth ?? (endpoint.token ? 'token' : endpoint.clientCertificate ? 'client-certificate' : 'none');
+  if (auth === 'none') return {};
+  if (auth === 'token') {
+    if (endpoint.token === undefined) throw new Error('kubeconfig: auth "token" but the cluster was started without a token');
+    return { token: endpoint.token };
+  }
+  const pems = endpoint.clientCertificate;
+  if (!pems) throw new Error('kubeconfig: auth "client-certificate" but the cluster was started without clientCertificates');
+  const files = options.clientCertificateFiles;
+  if (files === undefined) {
+    return { 'client-certificate-data': Buffer.from(pems.cert).toString('base64'), 'client-key-data': Buffer.from(pems.key).toString('base64') };
+  }
+  if (files === 'relative') {
+    if (kubeconfigPath === undefined) throw new Error('kubeconfig: relative client certificate files need writeKubeconfig(path)');
+    const written = writeClientCertificateFiles(dirname(kubeconfigPath), basename(kubeconfigPath), pems);
+    return { 'client-certificate': basename(written.cert), 'client-key': basename(written.key) };
+  }
+  if (endpoint.filesDir === undefined) throw new Error('kubeconfig: no directory for client certificate files');
+  const written = writeClientCertificateFiles(endpoint.filesDir, `${options.context ?? 'test-cluster'}-client`, pems);
+  return { 'client-certificate': written.cert, 'client-key': written.key };
+}
+
+/** The kubeconfig as YAML; `kubeconfigPath` is where it will be written (for relative file references). */
+export function kubeconfigYaml(endpoint: ClusterEndpoint, options: KubeconfigOptions = {}, kubeconfigPath?: string): string {
   const name = options.context ?? 'test-cluster';
   // client-node refuses plain-HTTP servers unless TLS verification is "skipped"; kubectl ignores the flag for HTTP.
   const cluster = {
@@ -29,7 +81,7 @@ export function kubeconfigYaml(endpoint: ClusterEndpoint, options: KubeconfigOpt
       apiVersion: 'v1',
       kind: 'Config',
       clusters: [{ name, cluster }],
-      users: [{ name, user: endpoint.token ? { token: endpoint.token } : {} }],
+      users: [{ name, user: userEntry(endpoint, options, kubeconfigPath) }],
       contexts: [{ name, context: { cluster: name, user: name, ...(options.namespace ? { namespace: options.namespace } : {}) } }],
       'current-context': name,
       preferences: {},
@@ -40,5 +92,5 @@ export function kubeconfigYaml(endpoint: ClusterEndpoint, options: KubeconfigOpt
 
 export function writeKubeconfigFile(path: string, endpoint: ClusterEndpoint, options: KubeconfigOptions = {}): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, kubeconfigYaml(endpoint, options), { mode: 0o600 });
+  writeFileSync(path, kubeconfigYaml(endpoint, options, path), { mode: 0o600 });
 }

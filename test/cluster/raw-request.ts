@@ -16,6 +16,8 @@ export interface RawRequestOptions {
   headers?: Record<string, string>;
   /** Send no Authorization header even when the cluster has a token. */
   anonymous?: boolean;
+  /** Present this client certificate (PEM cert and key) in the TLS handshake. */
+  clientCertificate?: { cert: string; key: string };
 }
 
 /** Sends one request; rejects when the connection breaks before the response is complete. */
@@ -29,7 +31,8 @@ export function rawRequest(cluster: TestCluster, path: string, options: RawReque
   };
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send(url, { method: options.method ?? 'GET', headers, ...(cluster.caCert ? { ca: cluster.caCert } : {}) }, (res) => {
+    const tls = { ...(cluster.caCert ? { ca: cluster.caCert } : {}), ...(options.clientCertificate ? { cert: options.clientCertificate.cert, key: options.clientCertificate.key } : {}) };
+    const req = send(url, { method: options.method ?? 'GET', headers, ...tls }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);

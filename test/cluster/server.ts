@@ -1,6 +1,6 @@
 // A local HTTP(S) server speaking enough of the Kubernetes API for kubectl and @kubernetes/client-node:
 // discovery, get/list/watch/create/update/patch/delete with selectors and paging, Status errors,
-// bearer-token auth, deny rules and fault injection. Start it with startTestCluster().
+// bearer-token and client-certificate auth, deny rules and fault injection. Start it with startTestCluster().
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiServer, type RequestRecord } from './api-server.js';
-import { generateTestCertificates } from './certs.js';
+import { generateClientCertificate, generateTestCertificates, type TestClientCertificate } from './certs.js';
 import { Faults, type FaultRule } from './faults.js';
 import { kubeconfigYaml, writeKubeconfigFile, type ClusterEndpoint, type KubeconfigOptions } from './kubeconfig.js';
 import { AccessRules, type ForbidRule } from './rbac.js';
@@ -18,6 +18,8 @@ import { seedSynthetic, type SyntheticClusterOptions } from './synthetic.js';
 import type { RawObject } from './types.js';
 
 export type { RequestRecord } from './api-server.js';
+export { generateClientCertificate } from './certs.js';
+export type { ClientCertificateOptions, TestClientCertificate } from './certs.js';
 export type { FaultHandle, FaultRule, Faults } from './faults.js';
 export type { KubeconfigOptions } from './kubeconfig.js';
 export type { ForbidRule } from './rbac.js';
@@ -38,6 +40,13 @@ export interface TestClusterOptions {
   tls?: boolean;
   /** Require `Authorization: Bearer <token>` (the kubeconfig carries it). kubectl sends tokens only over TLS. */
   token?: string;
+  /**
+   * Client-certificate (mutual TLS) authentication; needs `tls`. Generates a client CA and a client
+   * certificate (CN kubectl-inject-test, O system:masters), asks clients for certificates and accepts a
+   * request that presents one signed by that CA, or (if `token` is set too) the right bearer token.
+   * The default kubeconfig carries the token if there is one, else the client certificate.
+   */
+  clientCertificates?: boolean;
   /** Default 0: any free port. */
   port?: number;
   host?: '127.0.0.1';
@@ -59,6 +68,8 @@ export interface TestCluster {
   /** PEM of the CA (HTTPS only). */
   readonly caCert?: string;
   readonly token?: string;
+  /** The client CA, certificate and key (PEM), when started with `clientCertificates`. */
+  readonly clientCertificate?: TestClientCertificate;
   /** Every request received, in order. */
   readonly requests: RequestRecord[];
   readonly store: ObjectStore;
@@ -88,6 +99,7 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 }
 
 export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
+  if (options.clientCertificates && !options.tls) throw new Error('startTestCluster: clientCertificates needs tls: true');
   const host = options.host ?? '127.0.0.1';
   const store = new ObjectStore(options.historySize);
   const skippedKinds = store.load(options.objects ?? []);
@@ -98,33 +110,51 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const access = new AccessRules();
   const requests: RequestRecord[] = [];
   const certificates = options.tls ? generateTestCertificates() : undefined;
+  const clientCertificate = options.clientCertificates ? generateClientCertificate() : undefined;
 
   let address = '';
-  const api = new ApiServer({ store, faults, access, requests, token: options.token, address: () => address });
+  const api = new ApiServer({ store, faults, access, requests, token: options.token, clientCertificates: !!clientCertificate, address: () => address });
   const handler = (request: IncomingMessage, response: ServerResponse) => void api.handle(request, response);
-  const server: Server = certificates ? createHttpsServer({ cert: certificates.cert, key: certificates.key }, handler) : createHttpServer(handler);
+  // With client certificates: ask for one and verify it against the client CA, but let the handshake
+  // succeed without one (or with a bad one) so that the API server answers 401 itself, as kube-apiserver does.
+  const server: Server = certificates
+    ? createHttpsServer(
+        {
+          cert: certificates.cert,
+          key: certificates.key,
+          ...(clientCertificate ? { ca: clientCertificate.caCert, requestCert: true, rejectUnauthorized: false } : {}),
+        },
+        handler,
+      )
+    : createHttpServer(handler);
   const bound = await listen(server, options.port ?? 0, host);
   address = `${host}:${bound.port}`;
 
-  const endpoint: ClusterEndpoint = {
+  const endpoint: Pick<ClusterEndpoint, 'url' | 'caCert' | 'token'> = {
     url: `${certificates ? 'https' : 'http'}://${address}`,
     ...(certificates ? { caCert: certificates.caCert } : {}),
     ...(options.token !== undefined ? { token: options.token } : {}),
   };
   const kubeconfigDir = mkdtempSync(join(tmpdir(), 'test-cluster-'));
   const kubeconfigPath = join(kubeconfigDir, 'kubeconfig');
-  writeKubeconfigFile(kubeconfigPath, endpoint);
+  const kubeconfigEndpoint: ClusterEndpoint = {
+    ...endpoint,
+    ...(clientCertificate ? { clientCertificate: { cert: clientCertificate.cert, key: clientCertificate.key } } : {}),
+    filesDir: kubeconfigDir,
+  };
+  writeKubeconfigFile(kubeconfigPath, kubeconfigEndpoint);
 
   return {
     ...endpoint,
+    ...(clientCertificate ? { clientCertificate } : {}),
     kubeconfigPath,
     requests,
     store,
     faults,
     skippedKinds,
     ...(controllers ? { controllers } : {}),
-    kubeconfig: (kubeconfigOptions) => kubeconfigYaml(endpoint, kubeconfigOptions),
-    writeKubeconfig: (path, kubeconfigOptions) => writeKubeconfigFile(path, endpoint, kubeconfigOptions),
+    kubeconfig: (kubeconfigOptions) => kubeconfigYaml(kubeconfigEndpoint, kubeconfigOptions),
+    writeKubeconfig: (path, kubeconfigOptions) => writeKubeconfigFile(path, kubeconfigEndpoint, kubeconfigOptions),
     clearRequests: () => {
       requests.length = 0;
     },
