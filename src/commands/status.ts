@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { buildClusterContext } from '../engine/cluster-context.js';
 import { hasProblems, ReportBuilder } from '../engine/report.js';
-import { renderStatusTables } from '../render/status-table.js';
+import { writeStatusTables } from '../render/status-table.js';
 import { renderStructured, writeJsonStreaming } from '../render/structured.js';
 import { allNamespacesFlag, BaseCommand, namespaceFlag, openSource, selectorFlag, sourceFlags } from '../cli/base-command.js';
 import { colorEnabled, palette, Progress, warn } from '../cli/terminal.js';
@@ -66,9 +66,7 @@ export default class Status extends BaseCommand {
       process.stdout.write(renderStructured(report, format));
     } else {
       for (const f of report.findings) if (f.severity !== 'info') warn(`${f.code}: ${f.message}`);
-      process.stdout.write(
-        renderStatusTables(report, { wide: format === 'wide', noHeaders: flags['no-headers'], palette: palette(colorEnabled()) }),
-      );
+      writeStatusTables(report, { wide: format === 'wide', noHeaders: flags['no-headers'], palette: palette(colorEnabled()) }, (chunk) => process.stdout.write(chunk));
     }
     if (flags['exit-code'] && hasProblems(report)) this.exit(3);
   }

@@ -35,9 +35,56 @@ function renderWithCliTable(headers: string[], rows: string[][], noHeaders = fal
   return `${table.toString().split('\n').map((l) => l.trimEnd()).join('\n')}\n`;
 }
 
+/**
+ * Streams a table of `count` rows produced on demand by `rowAt`: small tables go through cli-table3,
+ * large ones are measured in one pass and written in a second, a batch of lines at a time, so no
+ * row is held longer than its batch.
+ */
+export function writeTable(
+  headers: string[],
+  count: number,
+  rowAt: (i: number) => string[],
+  write: (chunk: string) => void,
+  options: { noHeaders?: boolean } = {},
+): void {
+  if (count <= LARGE_TABLE) {
+    const rows = Array.from({ length: count }, (_, i) => rowAt(i));
+    const text = renderTable(headers, rows, options);
+    if (text) write(text);
+    return;
+  }
+  const widths = headers.map((h) => (options.noHeaders ? 0 : visibleWidth(h)));
+  for (let i = 0; i < count; i++) {
+    const row = rowAt(i);
+    for (let c = 0; c < row.length; c++) {
+      const w = visibleWidth(row[c] ?? '');
+      if (w > (widths[c] ?? 0)) widths[c] = w;
+    }
+  }
+  const line = (row: string[]) => formatLine(row, widths);
+  let batch: string[] = options.noHeaders ? [] : [line(headers)];
+  for (let i = 0; i < count; i++) {
+    batch.push(line(rowAt(i)));
+    if (batch.length >= 1000) {
+      write(`${batch.join('\n')}\n`);
+      batch = [];
+    }
+  }
+  if (batch.length) write(`${batch.join('\n')}\n`);
+}
+
+function formatLine(row: string[], widths: number[]): string {
+  let line = '';
+  for (let c = 0; c < widths.length; c++) {
+    const cell = row[c] ?? '';
+    line += c === widths.length - 1 ? cell : cell + ' '.repeat(widths[c]! - visibleWidth(cell)) + GAP;
+  }
+  return line.trimEnd();
+}
+
 /** The same layout in one linear pass. */
 function renderDirect(all: string[][]): string {
-  const columns = Math.max(...all.map((r) => r.length));
+  const columns = all.reduce((max, r) => Math.max(max, r.length), 0);
   const widths = new Array<number>(columns).fill(0);
   for (const row of all) {
     for (let c = 0; c < row.length; c++) {
@@ -46,14 +93,6 @@ function renderDirect(all: string[][]): string {
     }
   }
   const lines: string[] = new Array(all.length);
-  for (let r = 0; r < all.length; r++) {
-    const row = all[r]!;
-    let line = '';
-    for (let c = 0; c < columns; c++) {
-      const cell = row[c] ?? '';
-      line += c === columns - 1 ? cell : cell + ' '.repeat(widths[c]! - visibleWidth(cell)) + GAP;
-    }
-    lines[r] = line.trimEnd();
-  }
+  for (let r = 0; r < all.length; r++) lines[r] = formatLine(all[r]!, widths);
   return `${lines.join('\n')}\n`;
 }

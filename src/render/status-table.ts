@@ -2,7 +2,7 @@
 import type { InjectionReport } from '../engine/report.js';
 import type { PodAudit } from '../engine/pod-audit.js';
 import type { Palette } from '../cli/terminal.js';
-import { renderTable } from './plain-table.js';
+import { writeTable } from './plain-table.js';
 
 export interface StatusTableOptions {
   wide: boolean;
@@ -28,37 +28,55 @@ export function actualText(p: PodAudit): string {
   return 'none';
 }
 
-export function renderStatusTables(report: InjectionReport, opts: StatusTableOptions): string {
+/** Writes the namespace table, the pod table and the summary line. */
+export function writeStatusTables(report: InjectionReport, opts: StatusTableOptions, write: (chunk: string) => void): void {
   const c = opts.palette;
-  const nsRows = report.namespaces.map((n) => [
-    n.name,
-    injectionLabels(n.labels),
-    n.revision ?? '-',
-    String(n.pods),
-    String(n.injected),
-    n.drifted ? c.red(String(n.drifted)) : '0',
-    n.findings.length ? c.yellow(n.findings.map((f) => f.code).join(',')) : '-',
-  ]);
-  const nsTable = renderTable(['NAMESPACE', 'INJECTION LABELS', 'REVISION', 'PODS', 'INJECTED', 'DRIFTED', 'FINDINGS'], nsRows, { noHeaders: opts.noHeaders });
+  const namespaces = report.namespaces;
+  writeTable(
+    ['NAMESPACE', 'INJECTION LABELS', 'REVISION', 'PODS', 'INJECTED', 'DRIFTED', 'FINDINGS'],
+    namespaces.length,
+    (i) => {
+      const n = namespaces[i]!;
+      return [
+        n.name,
+        injectionLabels(n.labels),
+        n.revision ?? '-',
+        String(n.pods),
+        String(n.injected),
+        n.drifted ? c.red(String(n.drifted)) : '0',
+        n.findings.length ? c.yellow(n.findings.map((f) => f.code).join(',')) : '-',
+      ];
+    },
+    write,
+    { noHeaders: opts.noHeaders },
+  );
+  write('\n');
 
   const podHeaders = ['NAMESPACE', 'POD', 'WORKLOAD', 'DESIRED', 'ACTUAL', 'DRIFT', 'FINDINGS'];
   if (opts.wide) podHeaders.push('IMAGE', 'REASON');
-  const podRows = report.pods.map((p) => {
-    const row = [
-      p.namespace,
-      p.name,
-      p.workload ? `${p.workload.kind}/${p.workload.name}` : '-',
-      desired(p),
-      actualText(p),
-      p.drift.length ? c.red(p.drift.join(',')) : c.green('-'),
-      p.findings.length ? c.yellow(p.findings.map((f) => f.code).join(',')) : '-',
-    ];
-    if (opts.wide) row.push(p.actual.image ?? '-', p.desired.reason);
-    return row;
-  });
-  const podTable = podRows.length ? renderTable(podHeaders, podRows, { noHeaders: opts.noHeaders }) : 'No pods found.\n';
-  if (opts.noHeaders) return `${nsTable}\n${podRows.length ? podTable : ''}`;
-  return `${nsTable}\n${podTable}\n${summaryLine(report)}\n`;
+  const pods = report.pods;
+  if (pods.length === 0 && !opts.noHeaders) write('No pods found.\n');
+  if (pods.length > 0) writeTable(
+    podHeaders,
+    pods.length,
+    (i) => {
+      const p = pods[i]!;
+      const row = [
+        p.namespace,
+        p.name,
+        p.workload ? `${p.workload.kind}/${p.workload.name}` : '-',
+        desired(p),
+        actualText(p),
+        p.drift.length ? c.red(p.drift.join(',')) : c.green('-'),
+        p.findings.length ? c.yellow(p.findings.map((f) => f.code).join(',')) : '-',
+      ];
+      if (opts.wide) row.push(p.actual.image ?? '-', p.desired.reason);
+      return row;
+    },
+    write,
+    { noHeaders: opts.noHeaders },
+  );
+  if (!opts.noHeaders) write(`\n${summaryLine(report)}\n`);
 }
 
 export function summaryLine(report: InjectionReport): string {
