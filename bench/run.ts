@@ -98,6 +98,31 @@ async function main(): Promise<void> {
   const env = { ...process.env, PATH: `${BIN_DIR}${delimiter}${process.env.PATH}`, HOME: dir, NO_COLOR: '1' };
   const cache = ['--cache-dir', join(dir, 'cache')];
 
+  process.stderr.write('start-up and baseline: --version, explain pod/x and status on the demo cluster, node -e 0...\n');
+  const small = await startCluster(['--demo'], dir);
+  const startup = { versionMs: 0, explainMs: 0, nodeMs: 0 };
+  const baseline = { statusMs: 0, peakRssMb: 0 };
+  try {
+    const demo = JSON.parse(spawnSync(process.execPath, [join(BIN_DIR, 'kubectl-inject'), 'status', '--demo', '-o', 'json'], { encoding: 'utf8' }).stdout);
+    const pod = demo.pods.find((p: { drift: string[] }) => p.drift.length > 0);
+    const samples = { versionMs: [] as number[], explainMs: [] as number[], nodeMs: [] as number[], statusMs: [] as number[], rss: [] as number[] };
+    for (let i = 0; i < 7; i++) {
+      samples.nodeMs.push((await measure(process.execPath, ['-e', '0'], env)).ms);
+      samples.versionMs.push((await measure('kubectl', ['inject', '--version'], env)).ms);
+      samples.explainMs.push((await measure('kubectl', ['inject', 'explain', `pod/${pod.name}`, '-n', pod.namespace, '--kubeconfig', small.kubeconfig], env)).ms);
+      const status = await measure('kubectl', ['inject', 'status', '-A', '-o', 'json', '--kubeconfig', small.kubeconfig], env);
+      samples.statusMs.push(status.ms);
+      samples.rss.push(status.peakRssMb);
+    }
+    startup.versionMs = Math.round(median(samples.versionMs));
+    startup.explainMs = Math.round(median(samples.explainMs));
+    startup.nodeMs = Math.round(median(samples.nodeMs));
+    baseline.statusMs = Math.round(median(samples.statusMs));
+    baseline.peakRssMb = Math.round(median(samples.rss));
+  } finally {
+    small.stop();
+  }
+
   const runs = [];
   for (const [pods, namespaces] of args.sizes) {
     process.stderr.write(`seeding ${pods} pods in ${namespaces} namespaces...\n`);
@@ -132,34 +157,18 @@ async function main(): Promise<void> {
         ratioJson: Number((statusJsonMs / kubectlGetMs).toFixed(3)),
         ratioTable: Number((statusTableMs / kubectlGetMs).toFixed(3)),
         peakRssMb: peak,
-        msPerThousandPods: Number((statusJsonMs / (pods / 1000)).toFixed(1)),
-        kbPerPod: Number(((peak * 1024) / pods).toFixed(2)),
+        // Marginal cost: minus what the same command costs on the 30-pod demo cluster.
+        msPerThousandPods: Number(((statusJsonMs - baseline.statusMs) / (pods / 1000)).toFixed(1)),
+        kbPerPod: Number((((peak - baseline.peakRssMb) * 1024) / pods).toFixed(2)),
       });
     } finally {
       cluster.stop();
     }
   }
 
-  process.stderr.write('start-up: --version, explain pod/x on the demo cluster, node -e 0...\n');
-  const small = await startCluster(['--demo'], dir);
-  const startup = { versionMs: 0, explainMs: 0, nodeMs: 0 };
-  try {
-    const demo = JSON.parse(spawnSync(process.execPath, [join(BIN_DIR, 'kubectl-inject'), 'status', '--demo', '-o', 'json'], { encoding: 'utf8' }).stdout);
-    const pod = demo.pods.find((p: { drift: string[] }) => p.drift.length > 0);
-    const samples = { versionMs: [] as number[], explainMs: [] as number[], nodeMs: [] as number[] };
-    for (let i = 0; i < 7; i++) {
-      samples.nodeMs.push((await measure(process.execPath, ['-e', '0'], env)).ms);
-      samples.versionMs.push((await measure('kubectl', ['inject', '--version'], env)).ms);
-      samples.explainMs.push((await measure('kubectl', ['inject', 'explain', `pod/${pod.name}`, '-n', pod.namespace, '--kubeconfig', small.kubeconfig], env)).ms);
-    }
-    startup.versionMs = Math.round(median(samples.versionMs));
-    startup.explainMs = Math.round(median(samples.explainMs));
-    startup.nodeMs = Math.round(median(samples.nodeMs));
-  } finally {
-    small.stop();
-  }
-
-  const results = { date: new Date().toISOString(), node: process.version, rounds: args.rounds, runs, ...startup };
+  const spread = (values: number[]) => Math.round(((Math.max(...values) - Math.min(...values)) / Math.min(...values)) * 100);
+  const linearity = { timePerPodSpreadPct: spread(runs.map((r) => r.msPerThousandPods)), memoryPerPodSpreadPct: spread(runs.map((r) => r.kbPerPod)) };
+  const results = { date: new Date().toISOString(), node: process.version, rounds: args.rounds, runs, ...startup, baseline, linearity };
   writeFileSync(join(REPO, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
   rmSync(dir, { recursive: true, force: true });
 
@@ -173,6 +182,17 @@ async function main(): Promise<void> {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows.slice(1)) console.log(line(r));
   console.log(`\n--version ${startup.versionMs} ms, explain pod/x ${startup.explainMs} ms, node -e 0 ${startup.nodeMs} ms (medians of 7)`);
+  console.log(`baseline (status -A on the 30-pod demo): ${baseline.statusMs} ms, ${baseline.peakRssMb} MB; per-pod cost spread across sizes: time ${linearity.timePerPodSpreadPct}%, memory ${linearity.memoryPerPodSpreadPct}%`);
+  const largest = runs.reduce((a, b) => (b.pods > a.pods ? b : a));
+  const verdicts: [string, boolean][] = [
+    [`status -o json <= 0.8 x kubectl at ${largest.pods} pods (${largest.ratioJson})`, largest.ratioJson <= 0.8],
+    [`status table <= 0.8 x kubectl at ${largest.pods} pods (${largest.ratioTable})`, largest.ratioTable <= 0.8],
+    [`peak RSS < 400 MB at ${largest.pods} pods (${largest.peakRssMb} MB)`, largest.peakRssMb < 400],
+    [`--version < 250 ms (${startup.versionMs} ms)`, startup.versionMs < 250],
+    [`explain pod/x < 400 ms (${startup.explainMs} ms)`, startup.explainMs < 400],
+    [`time and memory per pod flat within 20% (${linearity.timePerPodSpreadPct}%, ${linearity.memoryPerPodSpreadPct}%)`, linearity.timePerPodSpreadPct <= 20 && linearity.memoryPerPodSpreadPct <= 20],
+  ];
+  for (const [text, ok] of verdicts) console.log(`${ok ? 'PASS' : 'FAIL'}  ${text}`);
 }
 
 main().catch((err) => {

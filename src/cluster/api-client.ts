@@ -5,6 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import yaml from 'js-yaml';
 import type { ResolvedContext } from './kubeconfig.js';
+import { splitList, type SplitList } from './list-splitter.js';
 import { UserError } from './source.js';
 
 export class ApiError extends Error {
@@ -68,16 +69,21 @@ export class ApiClient {
     return (await this.request('GET', path, query)) as T;
   }
 
+  /** GET a list; the items come back as JSON text, one string each (see list-splitter.ts). */
+  async getList(path: string, query: Record<string, string | number | undefined> = {}): Promise<SplitList> {
+    return (await this.request('GET', path, query, undefined, undefined, true)) as SplitList;
+  }
+
   async patch<T = Record<string, unknown>>(path: string, body: unknown, contentType: string): Promise<T> {
     return (await this.request('PATCH', path, {}, JSON.stringify(body), contentType)) as T;
   }
 
-  async request(method: string, path: string, query: Record<string, string | number | undefined> = {}, body?: string, contentType?: string): Promise<unknown> {
+  async request(method: string, path: string, query: Record<string, string | number | undefined> = {}, body?: string, contentType?: string, split = false): Promise<unknown> {
     let attempt = 0;
     for (;;) {
       attempt++;
       try {
-        return await this.once(method, path, query, body, contentType);
+        return await this.once(method, path, query, body, contentType, split);
       } catch (err) {
         const retry = this.retryDelay(err, attempt);
         if (retry === null) throw this.toUserFacing(err, method, path);
@@ -116,7 +122,7 @@ export class ApiClient {
     return new UserError(`request to ${where} failed: ${(err as Error)?.message?.split('\n')[0] ?? String(err)}`);
   }
 
-  private once(method: string, path: string, query: Record<string, string | number | undefined>, body?: string, contentType?: string): Promise<unknown> {
+  private once(method: string, path: string, query: Record<string, string | number | undefined>, body?: string, contentType?: string, split = false): Promise<unknown> {
     const { base, agent, headers, tls, extra } = this.prepared;
     const url = new URL(base.toString());
     url.pathname = `${base.pathname.replace(/\/$/, '')}${path}`;
@@ -143,7 +149,7 @@ export class ApiClient {
           const status = res.statusCode ?? 0;
           let parsed: unknown = null;
           try {
-            parsed = text ? JSON.parse(text) : null;
+            parsed = text ? (split && status >= 200 && status < 300 ? splitList(text) : JSON.parse(text)) : null;
           } catch {
             if (status >= 200 && status < 300) return reject(new TruncatedResponse());
           }

@@ -1,6 +1,7 @@
 // State from a live API server: namespaces, webhooks and Istio ConfigMaps read once, pods paged
 // (only a page of raw objects is held at a time), RBAC gaps reported as a partial result.
 import { ApiClient, ApiError } from './api-client.js';
+import type { SplitList } from './list-splitter.js';
 import { loadKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
 import {
   configMapRecord,
@@ -84,15 +85,18 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     this.client.close();
   }
 
-  /** Every page of a list, following continue tokens; an expired token restarts the list without repeating items. */
-  async *listPages(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined> = {}): AsyncIterable<RawObject[]> {
+  /**
+   * Every page of a list, following continue tokens, each item turned into `map(raw)` as soon as it is
+   * parsed; an expired token restarts the list without repeating items.
+   */
+  async *listPages<T = RawObject>(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined> = {}, map: (raw: RawObject) => T = (raw) => raw as T): AsyncIterable<T[]> {
     const path = resourcePath(kind, namespace);
     let token: string | undefined;
     let seen: Set<string> | null = null;
     for (;;) {
-      let page: { items?: RawObject[]; metadata?: { continue?: string } };
+      let page: SplitList;
       try {
-        page = await this.client.get(path, { ...query, limit: this.pageSize > 0 ? this.pageSize : undefined, continue: token });
+        page = await this.client.getList(path, { ...query, limit: this.pageSize > 0 ? this.pageSize : undefined, continue: token });
       } catch (err) {
         if (err instanceof ApiError && err.status === 410 && token) {
           // The continue token expired: restart (or continue inconsistently if the server offers a token).
@@ -103,19 +107,22 @@ export class LiveSource implements ClusterSource, ClusterWriter {
         }
         throw err;
       }
-      let items = page.items ?? [];
-      const listKind = kind;
-      for (const item of items) item.kind ??= listKind;
-      if (seen) {
-        items = items.filter((i) => !seen!.has(`${i.metadata?.namespace}/${i.metadata?.name}`));
+      const next = (page.head.metadata as { continue?: string } | undefined)?.continue || undefined;
+      const remember = token !== undefined || next !== undefined;
+      if (remember) seen ??= new Set();
+      const out: T[] = [];
+      for (const text of page.items) {
+        const raw = JSON.parse(text) as RawObject;
+        raw.kind ??= kind;
+        if (seen) {
+          const key = `${raw.metadata?.namespace}/${raw.metadata?.name}`;
+          if (seen.has(key)) continue;
+          if (remember) seen.add(key);
+        }
+        out.push(map(raw));
       }
-      if (token !== undefined || page.metadata?.continue) {
-        // Remember what was yielded in case a later token expires.
-        if (!seen) seen = new Set();
-        for (const i of items) seen.add(`${i.metadata?.namespace}/${i.metadata?.name}`);
-      }
-      yield items;
-      token = page.metadata?.continue || undefined;
+      yield out;
+      token = next;
       if (!token) return;
     }
   }
@@ -124,9 +131,9 @@ export class LiveSource implements ClusterSource, ClusterWriter {
    * Pages of a namespaced kind in scope. When the cluster-wide list is forbidden (a user with
    * namespace-scoped rights), lists namespace by namespace and reports those it cannot read.
    */
-  async *listScoped(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined>, gaps: string[]): AsyncIterable<RawObject[]> {
+  async *listScoped<T>(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined>, gaps: string[], map: (raw: RawObject) => T): AsyncIterable<T[]> {
     try {
-      yield* this.listPages(kind, namespace, query);
+      yield* this.listPages(kind, namespace, query, map);
       return;
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 403)) throw err;
@@ -138,7 +145,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     const denied: string[] = [];
     for (const ns of this.knownNamespaces) {
       try {
-        yield* this.listPages(kind, ns, query);
+        yield* this.listPages(kind, ns, query, map);
       } catch (err) {
         if (err instanceof ApiError && err.status === 403) denied.push(ns);
         else throw err;
@@ -228,7 +235,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     else {
       await Promise.all(
         LISTED_WORKLOADS.map(async (kind) => {
-          for await (const page of this.listScoped(kind, scope.namespace, {}, gaps)) for (const raw of page) workloads.push(workloadRecord(raw));
+          for await (const page of this.listScoped(kind, scope.namespace, {}, gaps, workloadRecord)) workloads.push(...page);
         }),
       );
     }
@@ -275,8 +282,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     }
     const query = { labelSelector: scope.labelSelector ?? undefined };
     let count = 0;
-    for await (const page of this.listScoped('Pod', scope.namespace, query, this.podWarnings)) {
-      const records = page.map(podRecord);
+    for await (const records of this.listScoped('Pod', scope.namespace, query, this.podWarnings, podRecord)) {
       count += records.length;
       onProgress?.(count);
       yield records;
