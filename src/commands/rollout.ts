@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { buildClusterContext } from '../engine/cluster-context.js';
-import { auditPod } from '../engine/pod-audit.js';
+import { auditPod, withoutDetail } from '../engine/pod-audit.js';
 import { PlanError, planRollout, type LabelChange, type RolloutPlan } from '../engine/rollout-plan.js';
 import { loadState } from '../cluster/load-state.js';
 import { isWriter, UserError, type Scope } from '../cluster/source.js';
@@ -124,12 +124,7 @@ export default class Rollout extends BaseCommand {
     const after = await loadState(source, scope);
     const ctx = buildClusterContext(after);
     const scopeSet = new Set(plan.scope);
-    const audits = after.pods.filter((p) => scopeSet.has(p.namespace)).map((p) => {
-      const { decision, expected, ...audit } = auditPod(ctx, p);
-      void decision;
-      void expected;
-      return audit;
-    });
+    const audits = after.pods.filter((p) => scopeSet.has(p.namespace)).map((p) => withoutDetail(auditPod(ctx, p)));
     if (json) {
       process.stdout.write(
         renderStructured(

@@ -4,7 +4,7 @@ import { namespaceOf, type ClusterContext } from './cluster-context.js';
 import { decide, injectorConfigOf, type Decision } from './decision.js';
 import { injectRequired, type PolicyStep } from './injector-policy.js';
 import { auditNamespace } from './namespace-audit.js';
-import { auditPod, type PodAudit } from './pod-audit.js';
+import { auditPod, withoutDetail, type PodAudit } from './pod-audit.js';
 import { evaluateWebhook, namespaceSelectorLabels, type SelectorEvaluation } from './webhook-matching.js';
 import type { Finding, PodRecord, WorkloadKind } from './types.js';
 import type { WorkloadRef } from './workloads.js';
@@ -224,17 +224,10 @@ export function explainTemplate(ctx: ClusterContext, target: ExplainTarget, temp
     drift,
     findings,
     remedies: remediesFor(ctx, target, workload, drift, [...namespaceFindings(ctx, target.namespace), ...findings], template.labels),
-    pods: podAudits.map(stripDetail),
+    pods: podAudits.map(withoutDetail),
   };
 }
 
 function namespaceFindings(ctx: ClusterContext, namespace: string): Finding[] {
   return auditNamespace(ctx, namespace).findings;
-}
-
-function stripDetail(detail: ReturnType<typeof auditPod>): PodAudit {
-  const { decision, expected, ...audit } = detail;
-  void decision;
-  void expected;
-  return audit;
 }

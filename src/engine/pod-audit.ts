@@ -142,3 +142,11 @@ function podFindings(ctx: ClusterContext, pod: PodRecord, decision: Decision, ac
   }
   return out;
 }
+
+/** The audit as reported (contract fields only), without the decision and image detail. */
+export function withoutDetail(detail: PodAuditDetail): PodAudit {
+  const { decision, expected, ...audit } = detail;
+  void decision;
+  void expected;
+  return audit;
+}
