@@ -1,6 +1,5 @@
 // Flags every command shares (kubectl's names and meanings) and the choice of cluster source.
 import { Command, Flags } from '@oclif/core';
-import { SnapshotSource } from '../cluster/snapshot-source.js';
 import { UserError, type ClusterSource } from '../cluster/source.js';
 
 export const sourceFlags = {
@@ -44,7 +43,7 @@ export function parseDuration(text: string, flag: string): number {
 
 export async function openSource(flags: SourceFlagValues): Promise<ClusterSource> {
   if (flags.demo) return (await import('../cluster/demo-state.js')).demoSource();
-  if (flags.snapshot) return SnapshotSource.fromPath(flags.snapshot);
+  if (flags.snapshot) return (await import('../cluster/snapshot-source.js')).SnapshotSource.fromPath(flags.snapshot);
   const { LiveSource } = await import('../cluster/live-source.js');
   return LiveSource.open({
     kubeconfig: flags.kubeconfig,

@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import yaml from 'js-yaml';
 import type { ResolvedContext } from './kubeconfig.js';
-import { splitList, type SplitList } from './list-splitter.js';
+import { ListSplitter } from './list-splitter.js';
 import { UserError } from './source.js';
 
 export class ApiError extends Error {
@@ -69,21 +69,53 @@ export class ApiClient {
     return (await this.request('GET', path, query)) as T;
   }
 
-  /** GET a list; the items come back as JSON text, one string each (see list-splitter.ts). */
-  async getList(path: string, query: Record<string, string | number | undefined> = {}): Promise<SplitList> {
-    return (await this.request('GET', path, query, undefined, undefined, true)) as SplitList;
+  /**
+   * Streams one page of a list: the items, parsed by `parseItem` from their JSON text as the response
+   * arrives (see list-splitter.ts), in small batches; returns the list without its items. Retryable
+   * failures are retried like any request, also mid-response: the retry yields the page again from its
+   * first item, so a caller that must not see an item twice drops the ones it has (by key).
+   */
+  async *listPage<T>(path: string, query: Record<string, string | number | undefined>, parseItem: (json: string) => T): AsyncGenerator<T[], Record<string, unknown>, undefined> {
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      let response: OpenResponse | null = null;
+      try {
+        response = await this.open('GET', path, query);
+        let batch: T[] = [];
+        const splitter = new ListSplitter((json) => batch.push(parseItem(json)));
+        for await (const chunk of response.res) {
+          splitter.push(chunk as Buffer);
+          if (batch.length > 0) {
+            const out = batch;
+            batch = [];
+            yield out;
+          }
+        }
+        if (!response.res.complete) throw new TruncatedResponse();
+        return splitter.end();
+      } catch (raw) {
+        const err = response?.failure() ?? (raw instanceof SyntaxError ? new TruncatedResponse() : raw);
+        const retry = this.retryDelay(err, attempt);
+        if (retry === null) throw this.toUserFacing(err, 'GET', path);
+        await new Promise((r) => setTimeout(r, retry));
+      } finally {
+        // A consumer that stops early (or a failure) leaves the rest of the response unread.
+        if (response && !response.res.complete) response.res.destroy();
+      }
+    }
   }
 
   async patch<T = Record<string, unknown>>(path: string, body: unknown, contentType: string): Promise<T> {
     return (await this.request('PATCH', path, {}, JSON.stringify(body), contentType)) as T;
   }
 
-  async request(method: string, path: string, query: Record<string, string | number | undefined> = {}, body?: string, contentType?: string, split = false): Promise<unknown> {
+  async request(method: string, path: string, query: Record<string, string | number | undefined> = {}, body?: string, contentType?: string): Promise<unknown> {
     let attempt = 0;
     for (;;) {
       attempt++;
       try {
-        return await this.once(method, path, query, body, contentType, split);
+        return await this.once(method, path, query, body, contentType);
       } catch (err) {
         const retry = this.retryDelay(err, attempt);
         if (retry === null) throw this.toUserFacing(err, method, path);
@@ -122,7 +154,22 @@ export class ApiClient {
     return new UserError(`request to ${where} failed: ${(err as Error)?.message?.split('\n')[0] ?? String(err)}`);
   }
 
-  private once(method: string, path: string, query: Record<string, string | number | undefined>, body?: string, contentType?: string, split = false): Promise<unknown> {
+  /** One request, its whole body parsed as JSON. */
+  private async once(method: string, path: string, query: Record<string, string | number | undefined>, body?: string, contentType?: string): Promise<unknown> {
+    const response = await this.open(method, path, query, body, contentType);
+    const text = await readAll(response);
+    try {
+      return text ? JSON.parse(text) : null;
+    } catch {
+      throw new TruncatedResponse();
+    }
+  }
+
+  /**
+   * Sends a request; resolves with the response once a 2xx status arrives (its body not yet read), or
+   * rejects: an ApiError built from the Status body, a timeout, a connection error.
+   */
+  private open(method: string, path: string, query: Record<string, string | number | undefined>, body?: string, contentType?: string): Promise<OpenResponse> {
     const { base, agent, headers, tls, extra } = this.prepared;
     const url = new URL(base.toString());
     url.pathname = `${base.pathname.replace(/\/$/, '')}${path}`;
@@ -135,37 +182,35 @@ export class ApiClient {
     }
     const lib = tls ? https : http;
     return new Promise((resolve, reject) => {
+      // The first failure of the request (a timeout destroys it; the response then only says "aborted").
+      let failure: Error | null = null;
       const req = lib.request(url, { method, agent, headers: requestHeaders, ...extra }, (res) => {
-        const chunks: Buffer[] = [];
-        let aborted = false;
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('aborted', () => {
-          aborted = true;
-        });
-        res.on('error', (e) => reject(aborted ? new TruncatedResponse() : e));
-        res.on('end', () => {
-          if (aborted || !res.complete) return reject(new TruncatedResponse());
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
+        const status = res.statusCode ?? 0;
+        const response: OpenResponse = { res, failure: () => failure };
+        if (status >= 200 && status < 300) return resolve(response);
+        readAll(response).then((text) => {
           let parsed: unknown = null;
           try {
-            parsed = text ? (split && status >= 200 && status < 300 ? splitList(text) : JSON.parse(text)) : null;
+            parsed = text ? JSON.parse(text) : null;
           } catch {
-            if (status >= 200 && status < 300) return reject(new TruncatedResponse());
+            // Not a Status object: the HTTP status alone says what happened.
           }
-          if (status >= 200 && status < 300) return resolve(parsed);
           const st = (parsed && typeof parsed === 'object' ? parsed : {}) as { reason?: string; message?: string; details?: { retryAfterSeconds?: number } };
           const retryAfter = Number(res.headers['retry-after']);
           const bodyObj = { ...(st as Record<string, unknown>), retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : st.details?.retryAfterSeconds };
           const reason = st.reason ?? (status === 401 ? 'Unauthorized' : `HTTP ${status}`);
           const message = status === 401 ? `Unauthorized: the API server rejected the credentials of the current context (${method} ${path})` : st.message ?? `${reason} (${method} ${path})`;
           reject(new ApiError(status, reason, message, bodyObj));
-        });
+        }, reject);
       });
       req.setTimeout(this.options.timeoutMs > 0 ? this.options.timeoutMs : 0, () => {
-        req.destroy(Object.assign(new Error('request timed out'), { code: 'REQUEST_TIMEOUT' }));
+        failure ??= Object.assign(new Error('request timed out'), { code: 'REQUEST_TIMEOUT' });
+        req.destroy(failure);
       });
-      req.on('error', reject);
+      req.on('error', (err) => {
+        failure ??= err;
+        reject(err);
+      });
       if (body !== undefined) req.write(body);
       req.end();
     });
@@ -226,6 +271,30 @@ async function viaClientNode(context: ResolvedContext, tls: boolean): Promise<Co
   const agent = tls ? ((opts.agent as http.Agent | undefined) ?? new https.Agent({ keepAlive: true })) : new http.Agent({ keepAlive: true });
   (agent as http.Agent & { keepAlive?: boolean }).keepAlive = true;
   return { agent, headers, extra };
+}
+
+interface OpenResponse {
+  res: http.IncomingMessage;
+  /** The request's own failure (a timeout), which explains a response that ends early. */
+  failure(): Error | null;
+}
+
+/** The whole body of a response as text; a response cut short is a TruncatedResponse (retried). */
+function readAll(response: OpenResponse): Promise<string> {
+  const { res } = response;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let aborted = false;
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('aborted', () => {
+      aborted = true;
+    });
+    res.on('error', (e) => reject(response.failure() ?? (aborted ? new TruncatedResponse() : e)));
+    res.on('end', () => {
+      if (aborted || !res.complete) return reject(response.failure() ?? new TruncatedResponse());
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
 }
 
 class TruncatedResponse extends Error {

@@ -1,7 +1,143 @@
-// Splits a Kubernetes list response into its items without parsing the whole page at once. Parsing a
-// 500-pod page in one JSON.parse builds an object graph larger than V8's young generation, so it is
-// promoted and lingers until a full GC; parsed item by item, each pod's objects die young. The scan
-// only looks at structure (strings are skipped with indexOf), so it costs a few ms per page.
+// Splits a Kubernetes list response into its items while it arrives, without ever holding the page as
+// one string. A 500-pod page is ~3 MB of JSON: as one string it lands in V8's large-object space (old
+// generation) and stays there until a full GC, and parsing it whole builds an object graph larger than
+// the young generation. Fed chunk by chunk, each item becomes its own small string, is parsed and
+// dropped while still young, and the page never exists in one piece.
+//
+// The scan works on bytes: every character it looks at (quotes, backslashes, braces, brackets, colons)
+// is ASCII, and no byte of a multi-byte UTF-8 character is, so chunk boundaries may fall anywhere.
+// Strings are skipped with Buffer.indexOf, so the cost is a few ms per page.
+
+const QUOTE = 0x22; // "
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COLON = 0x3a;
+
+export class ListSplitter {
+  private depth = 0;
+  private inString = false;
+  /** Inside a string, the previous chunk ended on an unpaired backslash: the next byte is escaped. */
+  private escaped = false;
+  /** Where the items array is: before it, inside it, or past it. */
+  private phase: 'head' | 'items' | 'tail' = 'head';
+  /** The last top-level string and the key it made (the array after `"items":` holds the items). */
+  private topString: Buffer[] | null = null;
+  private lastTopString = '';
+  private key = '';
+  /** The list without its items, piece by piece (kind, apiVersion, metadata, "items":[]). */
+  private readonly head: Buffer[] = [];
+  /** The pieces of the item in progress, when it started in an earlier chunk. */
+  private item: Buffer[] = [];
+  private inItem = false;
+
+  constructor(private readonly onItem: (json: string) => void) {}
+
+  /** Feeds the next chunk; complete items are handed to `onItem` before this returns. */
+  push(chunk: Buffer): void {
+    const n = chunk.length;
+    let i = 0;
+    let headFrom = this.phase === 'items' ? -1 : 0;
+    let itemFrom = this.inItem ? 0 : -1;
+    let stringFrom = this.inString ? 0 : -1;
+    while (i < n) {
+      if (this.inString) {
+        const end = this.stringEnd(chunk, i);
+        if (end < 0) break;
+        this.inString = false;
+        if (this.topString) {
+          this.topString.push(chunk.subarray(stringFrom, end));
+          this.lastTopString = Buffer.concat(this.topString).toString('utf8');
+          this.topString = null;
+        }
+        i = end + 1;
+        continue;
+      }
+      const c = chunk[i]!;
+      if (c === QUOTE) {
+        this.inString = true;
+        if (this.depth === 1) {
+          this.topString = [];
+          stringFrom = i + 1;
+        }
+        i++;
+        continue;
+      }
+      if (c === COLON) {
+        if (this.depth === 1) this.key = this.lastTopString;
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        this.depth++;
+        if (this.depth === 2 && c === OPEN_BRACKET && this.phase === 'head' && this.key === 'items') {
+          this.phase = 'items';
+          this.head.push(chunk.subarray(headFrom, i + 1));
+          headFrom = -1;
+        } else if (this.depth === 3 && c === OPEN_BRACE && this.phase === 'items') {
+          this.inItem = true;
+          itemFrom = i;
+        }
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        if (this.depth === 3 && this.inItem && c === CLOSE_BRACE) {
+          this.emit(chunk, itemFrom, i + 1);
+          itemFrom = -1;
+        } else if (this.depth === 2 && this.phase === 'items' && c === CLOSE_BRACKET) {
+          this.phase = 'tail';
+          headFrom = i;
+        }
+        this.depth--;
+        if (this.depth < 0) throw new SyntaxError('unbalanced JSON in list response');
+      }
+      i++;
+    }
+    if (headFrom >= 0 && headFrom < n) this.head.push(chunk.subarray(headFrom));
+    if (this.inItem && itemFrom >= 0) this.item.push(chunk.subarray(itemFrom));
+    if (this.inString && this.topString && stringFrom >= 0) this.topString.push(chunk.subarray(stringFrom));
+  }
+
+  /** The list without its items (items: []); throws SyntaxError when the document is incomplete. */
+  end(): Record<string, unknown> {
+    if (this.inString || this.depth !== 0 || this.inItem) throw new SyntaxError('unexpected end of list response');
+    return JSON.parse(Buffer.concat(this.head).toString('utf8')) as Record<string, unknown>;
+  }
+
+  /**
+   * Inside a string from `from`: the index of its closing quote in this chunk, or -1 when the string
+   * goes on into the next chunk.
+   */
+  private stringEnd(chunk: Buffer, from: number): number {
+    let p = from;
+    if (this.escaped) {
+      this.escaped = false;
+      p++;
+    }
+    for (;;) {
+      const q = chunk.indexOf(QUOTE, p);
+      const stop = q < 0 ? chunk.length : q;
+      let backslashes = 0;
+      for (let j = stop - 1; j >= p && chunk[j] === BACKSLASH; j--) backslashes++;
+      if (q < 0) {
+        this.escaped = backslashes % 2 === 1;
+        return -1;
+      }
+      if (backslashes % 2 === 0) return q;
+      p = q + 1;
+      if (p >= chunk.length) return -1;
+    }
+  }
+
+  private emit(chunk: Buffer, from: number, to: number): void {
+    let json: string;
+    if (this.item.length === 0) json = chunk.toString('utf8', from, to);
+    else {
+      this.item.push(chunk.subarray(from, to));
+      json = Buffer.concat(this.item).toString('utf8');
+      this.item = [];
+    }
+    this.inItem = false;
+    this.onItem(json);
+  }
+}
 
 export interface SplitList {
   /** The list without its items (kind, apiVersion, metadata with `continue`). */
@@ -10,59 +146,12 @@ export interface SplitList {
   items: string[];
 }
 
-const QUOTE = 34; // "
-const BACKSLASH = 92;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-const COLON = 58;
-
-/** Index just past the string starting at `start` (a quote). */
-function skipString(text: string, start: number): number {
-  let i = start + 1;
-  for (;;) {
-    const q = text.indexOf('"', i);
-    if (q < 0) throw new SyntaxError('unterminated string in list response');
-    let backslashes = 0;
-    for (let j = q - 1; j >= start + 1 && text.charCodeAt(j) === BACKSLASH; j--) backslashes++;
-    if (backslashes % 2 === 0) return q + 1;
-    i = q + 1;
-  }
-}
-
-/** Splits `{"...":..., "items":[{...},{...}], ...}`; anything else is parsed whole (items: []). */
-export function splitList(text: string): SplitList {
-  let depth = 0;
-  let lastString = '';
-  let key: string | null = null;
-  let itemsStart = -1;
-  let itemsEnd = -1;
-  let itemStart = -1;
+/** Splits a whole document (`{"...":..., "items":[{...},{...}], ...}`); without items, items is []. */
+export function splitList(text: string | Buffer, chunkSize = Infinity): SplitList {
   const items: string[] = [];
-  for (let i = 0; i < text.length; ) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      const end = skipString(text, i);
-      if (depth === 1) lastString = text.slice(i + 1, end - 1);
-      i = end;
-      continue;
-    }
-    if (c === COLON && depth === 1) key = lastString;
-    else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      depth++;
-      if (depth === 2 && c === OPEN_BRACKET && key === 'items' && itemsStart < 0) itemsStart = i;
-      else if (depth === 3 && itemsStart >= 0 && itemsEnd < 0 && c === OPEN_BRACE) itemStart = i;
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      if (depth === 3 && itemStart >= 0 && c === CLOSE_BRACE) {
-        items.push(text.slice(itemStart, i + 1));
-        itemStart = -1;
-      } else if (depth === 2 && itemsStart >= 0 && itemsEnd < 0 && c === CLOSE_BRACKET) itemsEnd = i;
-      depth--;
-    }
-    i++;
-  }
-  if (itemsStart < 0 || itemsEnd < 0) return { head: JSON.parse(text) as Record<string, unknown>, items: [] };
-  const head = JSON.parse(`${text.slice(0, itemsStart)}[]${text.slice(itemsEnd + 1)}`) as Record<string, unknown>;
-  return { head, items };
+  const splitter = new ListSplitter((json) => items.push(json));
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  const step = Math.max(1, Math.min(chunkSize, bytes.length || 1));
+  for (let at = 0; at < bytes.length; at += step) splitter.push(bytes.subarray(at, at + step));
+  return { head: splitter.end(), items };
 }

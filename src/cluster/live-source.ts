@@ -1,11 +1,11 @@
 // State from a live API server: namespaces, webhooks and Istio ConfigMaps read once, pods paged
 // (only a page of raw objects is held at a time), RBAC gaps reported as a partial result.
 import { ApiClient, ApiError } from './api-client.js';
-import type { SplitList } from './list-splitter.js';
 import { loadKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
 import {
   configMapRecord,
   isIstioConfigMap,
+  longLived,
   namespaceRecord,
   podRecord,
   proxyConfigRecord,
@@ -86,43 +86,50 @@ export class LiveSource implements ClusterSource, ClusterWriter {
   }
 
   /**
-   * Every page of a list, following continue tokens, each item turned into `map(raw)` as soon as it is
-   * parsed; an expired token restarts the list without repeating items.
+   * A list, following continue tokens, as batches of `map(raw)`: each item is parsed and mapped as it
+   * arrives, so neither a page of text nor a page of raw objects is ever held, only what `map` keeps.
+   * No item is yielded twice: not when a page is retried mid-response, not when an expired continue
+   * token restarts the list.
    */
   async *listPages<T = RawObject>(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined> = {}, map: (raw: RawObject) => T = (raw) => raw as T): AsyncIterable<T[]> {
     const path = resourcePath(kind, namespace);
     let token: string | undefined;
-    let seen: Set<string> | null = null;
+    const seen = new Set<string>();
+    const parseItem = (json: string): { key: string; value: T } => {
+      const raw = JSON.parse(json) as RawObject;
+      raw.kind ??= kind;
+      return { key: `${raw.metadata?.namespace}/${raw.metadata?.name}`, value: map(raw) };
+    };
     for (;;) {
-      let page: SplitList;
+      const page = this.client.listPage(path, { ...query, limit: this.pageSize > 0 ? this.pageSize : undefined, continue: token }, parseItem);
+      let head: Record<string, unknown>;
       try {
-        page = await this.client.getList(path, { ...query, limit: this.pageSize > 0 ? this.pageSize : undefined, continue: token });
+        for (;;) {
+          const next = await page.next();
+          if (next.done) {
+            head = next.value;
+            break;
+          }
+          const out: T[] = [];
+          for (const { key, value } of next.value) {
+            if (seen.has(key)) continue;
+            seen.add(key);
+            out.push(value);
+          }
+          if (out.length > 0) yield out;
+        }
       } catch (err) {
         if (err instanceof ApiError && err.status === 410 && token) {
           // The continue token expired: restart (or continue inconsistently if the server offers a token).
           const offered = (err.body?.metadata as { continue?: string } | undefined)?.continue;
           token = offered || undefined;
-          seen ??= new Set();
           continue;
         }
         throw err;
+      } finally {
+        await page.return(undefined as never);
       }
-      const next = (page.head.metadata as { continue?: string } | undefined)?.continue || undefined;
-      const remember = token !== undefined || next !== undefined;
-      if (remember) seen ??= new Set();
-      const out: T[] = [];
-      for (const text of page.items) {
-        const raw = JSON.parse(text) as RawObject;
-        raw.kind ??= kind;
-        if (seen) {
-          const key = `${raw.metadata?.namespace}/${raw.metadata?.name}`;
-          if (seen.has(key)) continue;
-          if (remember) seen.add(key);
-        }
-        out.push(map(raw));
-      }
-      yield out;
-      token = next;
+      token = (head.metadata as { continue?: string } | undefined)?.continue || undefined;
       if (!token) return;
     }
   }
@@ -235,7 +242,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     else {
       await Promise.all(
         LISTED_WORKLOADS.map(async (kind) => {
-          for await (const page of this.listScoped(kind, scope.namespace, {}, gaps, workloadRecord)) workloads.push(...page);
+          for await (const page of this.listScoped(kind, scope.namespace, {}, gaps, (raw) => longLived(workloadRecord(raw)))) workloads.push(...page);
         }),
       );
     }
@@ -245,7 +252,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     }
 
     return {
-      namespaces: namespaces.map(namespaceRecord),
+      namespaces: namespaces.map((raw) => longLived(namespaceRecord(raw))),
       webhookConfigurations: webhookRecords,
       configMaps: configMaps.map(configMapRecord),
       proxyConfigs: proxyConfigs.map(proxyConfigRecord),

@@ -157,6 +157,18 @@ export function workloadRecord(raw: RawObject): WorkloadRecord {
   };
 }
 
+/**
+ * A copy of a record that is kept while pods stream past (namespaces, workloads). V8 "pretenures" an
+ * allocation site whose objects mostly survive: were these records, thousands of them and alive for the
+ * whole audit, built by the same object literals as pod records (labels maps, container lists), V8 would
+ * soon allocate every pod record straight into the old generation, where only a full GC frees it: about
+ * 1.5 KB of garbage a pod, and a peak RSS that grows in steps. structuredClone copies natively, from no
+ * allocation site, so the literals podRecord uses only ever see records that die young.
+ */
+export function longLived<T>(record: T): T {
+  return structuredClone(record);
+}
+
 export function namespaceRecord(raw: RawObject): NamespaceRecord {
   return { name: String(raw.metadata?.name ?? ''), labels: stringMap(raw.metadata?.labels) };
 }

@@ -2,7 +2,6 @@ import { Args, Flags } from '@oclif/core';
 import { buildClusterContext } from '../engine/cluster-context.js';
 import { explainPod, explainTemplate, type ExplainTarget, type InjectionExplanation } from '../engine/explanation.js';
 import type { PodRecord, WorkloadKind } from '../engine/types.js';
-import { readSnapshotObjects } from '../cluster/snapshot-source.js';
 import { podRecord, templateRecord, type RawObject } from '../cluster/records.js';
 import { UserError, type ClusterSource } from '../cluster/source.js';
 import { renderExplainText } from '../render/explain-text.js';
@@ -52,7 +51,7 @@ export default class Explain extends BaseCommand {
     if (!args.target && !flags.filename) throw new UserError('explain needs a target (pod/NAME, deployment/NAME, ...) or -f MANIFEST', 2);
     if (args.target && flags.filename) throw new UserError('give either a target or -f MANIFEST, not both', 2);
     const target = args.target ? parseTarget(args.target) : null;
-    const manifest = flags.filename ? readManifest(flags.filename) : null;
+    const manifest = flags.filename ? await readManifest(flags.filename) : null;
 
     this.source = await openSource(flags);
     const source = this.source;
@@ -97,7 +96,8 @@ async function explainTarget(source: ClusterSource, namespace: string, target: {
   return explainTemplate(ctx, { kind: workload.kind, namespace, name: workload.name }, workload.template, pods);
 }
 
-function readManifest(path: string): RawObject[] {
+async function readManifest(path: string): Promise<RawObject[]> {
+  const { readSnapshotObjects } = await import('../cluster/snapshot-source.js');
   const objects = readSnapshotObjects(path).filter((o) => typeof o.kind === 'string' && MANIFEST_KINDS.has(o.kind));
   if (objects.length === 0) throw new UserError(`manifest ${path}: no Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob in it`);
   return objects;

@@ -1,13 +1,8 @@
 import { Flags } from '@oclif/core';
-import { buildClusterContext } from '../engine/cluster-context.js';
-import { auditPod, withoutDetail } from '../engine/pod-audit.js';
-import { PlanError, planRollout, type LabelChange, type RolloutPlan } from '../engine/rollout-plan.js';
-import { loadState } from '../cluster/load-state.js';
+import type { LabelChange, RolloutPlan } from '../engine/rollout-plan.js';
 import { isWriter, UserError, type Scope } from '../cluster/source.js';
-import { applyPlan, type ApplyResult } from '../rollout/apply-plan.js';
+import type { ApplyResult } from '../rollout/apply-plan.js';
 import type { Selection } from '../rollout/choose.js';
-import { renderPlan, renderResult } from '../render/rollout-table.js';
-import { renderStructured } from '../render/structured.js';
 import { allNamespacesFlag, BaseCommand, namespaceFlag, openSource, parseDuration, sourceFlags } from '../cli/base-command.js';
 import { Progress, warn } from '../cli/terminal.js';
 
@@ -38,6 +33,16 @@ export default class Rollout extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Rollout);
+    // Loaded here, not at start-up: other commands (and --help) do not pay for them.
+    const [{ buildClusterContext }, { auditPod, withoutDetail }, { PlanError, planRollout }, { loadState }, { applyPlan }, { renderPlan, renderResult }, { renderStructured }] = await Promise.all([
+      import('../engine/cluster-context.js'),
+      import('../engine/pod-audit.js'),
+      import('../engine/rollout-plan.js'),
+      import('../cluster/load-state.js'),
+      import('../rollout/apply-plan.js'),
+      import('../render/rollout-table.js'),
+      import('../render/structured.js'),
+    ]);
     const timeoutMs = parseDuration(flags.timeout, 'timeout');
     const change: LabelChange = flags.revision
       ? { kind: 'revision', revision: flags.revision }

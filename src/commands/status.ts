@@ -1,10 +1,7 @@
 import { Flags } from '@oclif/core';
-import { buildClusterContext } from '../engine/cluster-context.js';
-import { hasProblems, ReportBuilder } from '../engine/report.js';
-import { writeStatusTables } from '../render/status-table.js';
-import { renderStructured, writeJsonStreaming } from '../render/structured.js';
 import { allNamespacesFlag, BaseCommand, namespaceFlag, openSource, selectorFlag, sourceFlags } from '../cli/base-command.js';
 import { colorEnabled, palette, Progress, warn } from '../cli/terminal.js';
+import { heapStatsRequested, writeHeapStats } from '../cli/heap-stats.js';
 import type { Scope } from '../cluster/source.js';
 
 export default class Status extends BaseCommand {
@@ -31,6 +28,13 @@ export default class Status extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Status);
+    // Loaded here, not at start-up: other commands (and --help) do not pay for them.
+    const [{ buildClusterContext }, { hasProblems, ReportBuilder }, { writeStatusTables }, { renderStructured, writeJsonStreaming }] = await Promise.all([
+      import('../engine/cluster-context.js'),
+      import('../engine/report.js'),
+      import('../render/status-table.js'),
+      import('../render/structured.js'),
+    ]);
     const scope: Scope = {
       namespace: flags['all-namespaces'] ? null : flags.namespace ?? null,
       labelSelector: flags.selector ?? null,
@@ -54,6 +58,7 @@ export default class Status extends BaseCommand {
     }
     progress.done();
     const report = builder.build();
+    if (heapStatsRequested()) writeHeapStats(report.summary.pods);
     const gaps = source.podWarnings ?? [];
     if (gaps.length) report.source = { ...report.source, partial: true, warnings: [...report.source.warnings, ...gaps] };
     for (const w of report.source.warnings) warn(w);

@@ -9,6 +9,8 @@ import {
   type InjectorConfig,
   type MeshConfig,
 } from './injector-config.js';
+import { INJECT_KEY } from './injector-policy.js';
+import type { CompiledSelector } from './label-selector.js';
 import { collectInjectionWebhooks, servedRevisions, type InjectionWebhook } from './webhook-matching.js';
 import { WorkloadIndex } from './workloads.js';
 import type { ClusterState, ConfigMapRecord, Finding, NamespaceRecord, ProxyConfigRecord } from './types.js';
@@ -39,7 +41,13 @@ export interface ClusterContext {
   proxyConfigs: ProxyConfigRecord[];
   /** Findings about cluster-level objects (webhooks, ConfigMaps). */
   findings: Finding[];
-  /** Decisions by pod shape (namespace, labels, the annotations the decision reads, hostNetwork). */
+  /**
+   * The pod label keys a decision can depend on: those some webhook objectSelector or injector
+   * selector names, and the ones the injector reads itself. Other labels (app, pod-template-hash...)
+   * cannot change a decision.
+   */
+  decisionLabelKeys: string[];
+  /** Decisions by pod shape (namespace, the labels and annotations the decision reads, hostNetwork). */
   decisions: Map<string, Decision>;
 }
 
@@ -95,8 +103,23 @@ export function buildClusterContext(state: ClusterState): ClusterContext {
     workloads: new WorkloadIndex(state.workloads),
     proxyConfigs: state.proxyConfigs,
     findings,
+    decisionLabelKeys: decisionLabelKeys(hooks, injectors),
     decisions: new Map(),
   };
+}
+
+/** See ClusterContext.decisionLabelKeys. */
+function decisionLabelKeys(hooks: InjectionWebhook[], injectors: Map<string, Injector>): string[] {
+  const keys = new Set<string>([INJECT_KEY, 'istio.io/rev']);
+  const add = (selector: CompiledSelector) => {
+    if (selector.valid) for (const r of selector.requirements) keys.add(r.key);
+  };
+  for (const h of hooks) add(h.objectSelector);
+  for (const inj of injectors.values()) {
+    for (const s of inj.config?.neverInjectSelector ?? []) add(s.compiled);
+    for (const s of inj.config?.alwaysInjectSelector ?? []) add(s.compiled);
+  }
+  return [...keys].sort();
 }
 
 /** The namespace record, or a bare one (the API server always sets kubernetes.io/metadata.name). */

@@ -44,16 +44,22 @@ export function injectorConfigOf(injector: Injector | undefined, hook: Injection
 /** The annotations a decision reads. */
 const DECISION_ANNOTATIONS = ['sidecar.istio.io/inject', 'inject.istio.io/templates'] as const;
 
-function shapeKey(pod: PodInput): string {
+const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/** What a decision depends on: the namespace, hostNetwork, and the labels and annotations it reads. */
+function shapeKey(ctx: ClusterContext, pod: PodInput): string {
   let key = `${pod.namespace}\u0000${pod.hostNetwork ? 1 : 0}`;
-  for (const k in pod.labels) key += `\u0000${k}=${pod.labels[k]}`;
-  for (const a of DECISION_ANNOTATIONS) if (a in pod.annotations) key += `\u0001${a}=${pod.annotations[a]}`;
+  for (const k of ctx.decisionLabelKeys) if (hasOwn(pod.labels, k)) key += `\u0000${k}=${pod.labels[k]}`;
+  for (const a of DECISION_ANNOTATIONS) if (hasOwn(pod.annotations, a)) key += `\u0001${a}=${pod.annotations[a]}`;
   return key;
 }
 
-/** decide(), cached by pod shape: replicas of a workload share one decision (and its strings). */
+/**
+ * decide(), cached by pod shape: pods that agree on everything a decision reads share one decision
+ * (and its strings), so a cluster has about as many decisions as namespaces, not as pods.
+ */
 export function decideCached(ctx: ClusterContext, pod: PodInput): Decision {
-  const key = shapeKey(pod);
+  const key = shapeKey(ctx, pod);
   let decision = ctx.decisions.get(key);
   if (!decision) {
     decision = decide(ctx, pod);

@@ -1,7 +1,7 @@
 // Both gates together on the real rendered webhook configurations: a webhook must match (namespace and
 // pod labels), then that revision's injector must say yes (injectRequired).
 import { describe, expect, it } from 'vitest';
-import { decide, type Decision } from '../../src/engine/decision.js';
+import { decide, decideCached, type Decision } from '../../src/engine/decision.js';
 import type { ClusterContext } from '../../src/engine/cluster-context.js';
 import type { ConfigMapRecord, Labels } from '../../src/engine/types.js';
 import {
@@ -232,5 +232,57 @@ describe('cluster context: injectors per revision', () => {
     const ctx = context({ webhookConfigurations: [webhookConfig('c', '2024-02-01T00:00:00Z'), webhookConfig('d', '2024-04-01T00:00:00Z')], configMaps: [cm] });
     expect(ctx.injectors.get('canary')!.lastChange).toBe('2024-03-01T00:00:00Z');
     expect(ctx.hooks.filter((h) => h.configuration === 'istio-revision-tag-prod').map((h) => h.lastChange)).toEqual(['2024-04-01T00:00:00Z', '2024-04-01T00:00:00Z']);
+  });
+});
+
+describe('decideCached: one decision per shape of what a decision reads', () => {
+  // Policy disabled, so the selectors decide: team=legacy is never injected, tier in (edge) always.
+  const cm = injectorConfigMap({
+    config: {
+      policy: 'disabled',
+      neverInjectSelector: [{ matchLabels: { team: 'legacy' } }],
+      alwaysInjectSelector: [{ matchExpressions: [{ key: 'tier', operator: 'In', values: ['edge'] }] }],
+    },
+  });
+  const ctx = () => context({ webhookConfigurations: [webhookConfig('a')], configMaps: [...goldenCMs.filter((c) => c.name === 'istio'), cm], namespaces: [ns('shop', { 'istio-injection': 'enabled' }), ns('other')] });
+
+  it('keys on the labels selectors name and the injector reads, never on the others', () => {
+    const c = ctx();
+    expect(c.decisionLabelKeys).toEqual(expect.arrayContaining(['istio.io/rev', 'sidecar.istio.io/inject', 'team', 'tier']));
+    expect(c.decisionLabelKeys).not.toContain('app');
+    expect(c.decisionLabelKeys).not.toContain('pod-template-hash');
+  });
+
+  it('agrees with decide() for every combination, sharing decisions between pods that differ only elsewhere', () => {
+    const c = ctx();
+    const values = {
+      app: [undefined, 'cart', 'web'],
+      'pod-template-hash': [undefined, '5d8f', '77aa'],
+      team: [undefined, 'legacy', 'shop'],
+      tier: [undefined, 'edge', ''],
+      [INJ]: [undefined, 'true', 'false', 'yes'],
+    } as Record<string, (string | undefined)[]>;
+    const combos: Labels[] = [{}];
+    for (const [key, options] of Object.entries(values)) {
+      const next: Labels[] = [];
+      for (const labels of combos) for (const v of options) next.push(v === undefined ? labels : { ...labels, [key]: v });
+      combos.splice(0, combos.length, ...next);
+    }
+    const relevant = new Set<string>();
+    for (const namespace of ['shop', 'other']) {
+      for (const labels of combos) {
+        for (const annotations of [{}, { [INJ]: 'true' }] as Labels[]) {
+          const pod = { namespace, labels, annotations, hostNetwork: false };
+          const cached = decideCached(c, pod);
+          const fresh = decide(c, pod);
+          expect({ inject: cached.inject, revision: cached.revision, reason: cached.reason }).toEqual({ inject: fresh.inject, revision: fresh.revision, reason: fresh.reason });
+          relevant.add(JSON.stringify([namespace, labels.team, labels.tier, labels[INJ], annotations]));
+        }
+      }
+    }
+    expect(c.decisions.size).toBe(relevant.size);
+    // The selectors really decide here: the same namespace, policy disabled, three outcomes.
+    const shop = (labels: Labels) => decideCached(c, { namespace: 'shop', labels, annotations: {}, hostNetwork: false }).inject;
+    expect([shop({ app: 'a' }), shop({ app: 'a', tier: 'edge' }), shop({ tier: 'edge', team: 'legacy' }), shop({ [INJ]: 'true', team: 'legacy' })]).toEqual([false, true, false, true]);
   });
 });

@@ -1,18 +1,57 @@
 import { describe, expect, it } from 'vitest';
-import { splitList } from '../../src/cluster/list-splitter.js';
+import { ListSplitter, splitList } from '../../src/cluster/list-splitter.js';
+
+const LISTS = [
+  { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7', continue: 'abc' }, items: [{ metadata: { name: 'a' } }, { metadata: { name: 'b', labels: { x: '}{]["' } } }] },
+  { kind: 'List', items: [] },
+  { items: [{ s: 'quote \\" and backslash \\\\', nested: { items: [{ deep: [1, { a: '"' }] }] } }], metadata: { continue: '' } },
+  { kind: 'X', metadata: {}, items: [{ a: 1 }], after: { items: ['not', 'these'] } },
+  // Runs of backslashes before quotes, escaped quotes at every position, multi-byte UTF-8 everywhere.
+  {
+    metadata: { continue: 'tök\\"en' },
+    items: [
+      { annotations: { 'sidecar.istio.io/status': '{"initContainers":["istio-init"],"containers":["istio-proxy"]}' } },
+      { s: '\\', t: '\\\\', u: '\\\\\\"', v: '"\\"\\\\"' },
+      { name: 'ünïcødé ✓ 漢字 🚀', labels: { '}': '{', ']': '[' } },
+    ],
+  },
+];
+
+function without(list: Record<string, unknown>): Record<string, unknown> {
+  const { items: _items, ...rest } = list;
+  void _items;
+  return { ...rest, items: [] };
+}
 
 describe('splitList', () => {
-  it.each([
-    [{ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7', continue: 'abc' }, items: [{ metadata: { name: 'a' } }, { metadata: { name: 'b', labels: { x: '}{]["' } } }] }],
-    [{ kind: 'List', items: [] }],
-    [{ items: [{ s: 'quote \\" and backslash \\\\', nested: { items: [{ deep: [1, { a: '"' }] }] } }], metadata: { continue: '' } }],
-    [{ kind: 'X', metadata: {}, items: [{ a: 1 }], after: { items: ['not', 'these'] } }],
-  ])('splits %j into its head and items', (list) => {
+  it.each(LISTS.map((l) => [l]))('splits %j into its head and items', (list) => {
     const { head, items } = splitList(JSON.stringify(list));
     expect(items.map((t) => JSON.parse(t))).toEqual(list.items);
-    const { items: _items, ...rest } = list as { items: unknown[] };
-    void _items;
-    expect(head).toEqual({ ...rest, items: [] });
+    expect(head).toEqual(without(list));
+  });
+
+  it('gives the same items and head whatever the chunk boundaries (every size from 1 byte)', () => {
+    for (const list of LISTS) {
+      for (const text of [JSON.stringify(list), JSON.stringify(list, null, 2)]) {
+        const bytes = Buffer.from(text, 'utf8');
+        for (let size = 1; size <= Math.min(bytes.length, 64); size++) {
+          const { head, items } = splitList(bytes, size);
+          expect(items.map((t) => JSON.parse(t)), `chunk size ${size}`).toEqual(list.items);
+          expect(head, `chunk size ${size}`).toEqual(without(list));
+        }
+      }
+    }
+  });
+
+  it('hands each item over as soon as its closing brace arrives', () => {
+    const seen: string[] = [];
+    const splitter = new ListSplitter((json) => seen.push(json));
+    splitter.push(Buffer.from('{"kind":"PodList","items":[{"a":1},{"b":'));
+    expect(seen).toEqual(['{"a":1}']);
+    splitter.push(Buffer.from('2}'));
+    expect(seen).toEqual(['{"a":1}', '{"b":2}']);
+    splitter.push(Buffer.from(']}'));
+    expect(splitter.end()).toEqual({ kind: 'PodList', items: [] });
   });
 
   it('handles pretty-printed JSON and unicode', () => {
@@ -22,8 +61,10 @@ describe('splitList', () => {
     expect(head.metadata).toEqual({ continue: 'tok' });
   });
 
-  it('parses a document without items whole, and rejects broken JSON', () => {
+  it('parses a document without items whole, and rejects broken or cut-off JSON', () => {
     expect(splitList('{"kind":"Status","code":404}')).toEqual({ head: { kind: 'Status', code: 404 }, items: [] });
-    expect(() => splitList('{"items":[{"a":"unterminated')).toThrow();
+    expect(() => splitList('{"items":[{"a":"unterminated')).toThrow(SyntaxError);
+    expect(() => splitList('{"items":[{"a":1}')).toThrow(SyntaxError);
+    expect(() => splitList('{"items":[]}}')).toThrow(SyntaxError);
   });
 });
