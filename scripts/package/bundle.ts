@@ -72,14 +72,14 @@ function embedPlugin(root: string, pjson: Record<string, unknown>, notes: string
     setup(b) {
       // src/cli/main.ts runs oclif from the package root; in the bundle it gets a loader with everything embedded.
       let oclifLoader = false;
-      b.onResolve({ filter: /^@oclif\/core$/ }, (args) => {
+      b.onResolve({ filter: /^@oclif\/core\/run$/ }, (args) => {
         if (args.importer !== mainModule) return undefined;
         oclifLoader = true;
         return { path: join(root, 'scripts/package/oclif-core.ts') };
       });
       b.onEnd((result) => {
         if (!oclifLoader && result.errors.length === 0) {
-          result.errors.push({ id: '', pluginName: 'kubectl-inject-embed', text: 'src/cli/main.ts no longer imports run from @oclif/core: the bundle would not start; update scripts/package', location: null, notes: [], detail: undefined });
+          result.errors.push({ id: '', pluginName: 'kubectl-inject-embed', text: 'src/cli/main.ts no longer imports run from @oclif/core/run: the bundle would not start; update scripts/package', location: null, notes: [], detail: undefined });
         }
       });
       b.onResolve({ filter: /^kubectl-inject:package-json$/ }, () => ({ path: 'package-json', namespace: 'kubectl-inject' }));

@@ -1,4 +1,4 @@
-// Stands in for '@oclif/core' where src/cli/main.ts imports it, in the release bundle only (see bundle.ts).
+// Stands in for '@oclif/core/run' where src/cli/main.ts imports it, in the release bundle only (see bundle.ts).
 // oclif normally reads package.json beside the code and imports the command table's file
 // (explicit strategy: dist/commands/index.js); a single-file bundle has neither. So `run` loads oclif
 // with the package.json fields embedded at build time, and a root plugin whose command table is
@@ -7,8 +7,6 @@ import { dirname } from 'node:path';
 import { Plugin, run as oclifRun } from '@oclif/core';
 import { COMMANDS } from '../../src/commands/index.js';
 import { PJSON } from 'kubectl-inject:package-json';
-
-export * from '@oclif/core';
 
 type Pjson = NonNullable<ConstructorParameters<typeof Plugin>[0]['pjson']>;
 

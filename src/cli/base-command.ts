@@ -1,5 +1,6 @@
 // Flags every command shares (kubectl's names and meanings) and the choice of cluster source.
-import { Command, Flags } from '@oclif/core';
+import { Command } from '@oclif/core/command';
+import * as Flags from '@oclif/core/flags';
 import { UserError, type ClusterSource } from '../cluster/source.js';
 
 export const sourceFlags = {

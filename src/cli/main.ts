@@ -1,6 +1,7 @@
 // Entry point: runs oclif and turns every failure into one line on stderr and an exit code
 // (1 error, 2 bad usage, 3 problems found with --exit-code). Stack traces only with --debug.
-import { run as runOclif, flush } from '@oclif/core';
+import { flush } from '@oclif/core/flush';
+import { run as runOclif } from '@oclif/core/run';
 
 interface OclifLikeError {
   message?: string;

@@ -52,6 +52,16 @@ export function resourcePath(kind: ResourceKind, namespace: string | null, name?
   return `${root}${ns}/${r.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise that never rejects: its outcome, to be looked at later. */
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
 const LISTED_WORKLOADS: WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
 
 export class LiveSource implements ClusterSource, ClusterWriter {
@@ -179,67 +189,60 @@ export class LiveSource implements ClusterSource, ClusterWriter {
       return false;
     };
 
+    // Reads that do not depend on each other are sent together (explain's start-up is mostly round
+    // trips); their outcomes are handled below in a fixed order, so warnings and errors stay the same.
+    const namespacesRead = settle(scope.namespace ? this.client.get(resourcePath('Namespace', null, scope.namespace)).then((n) => [n]) : this.listAll('Namespace', null));
+    const webhooksRead = settle(this.listAll('MutatingWebhookConfiguration', null));
+    const proxyConfigsRead = settle(this.listAll('ProxyConfig', scope.namespace));
+    // Root-namespace ProxyConfigs apply mesh-wide.
+    const rootProxyConfigsRead = scope.namespace && scope.namespace !== 'istio-system' ? settle(this.listAll('ProxyConfig', 'istio-system')) : null;
+    const ownersRead = options.ownersOf ? settle(this.ownerChain(options.ownersOf)) : null;
+
     // Namespaces.
     let namespaces: RawObject[] = [];
-    if (scope.namespace) {
-      try {
-        namespaces = [await this.client.get(resourcePath('Namespace', null, scope.namespace))];
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 404) throw new UserError(`namespace "${scope.namespace}" not found`);
-        if (!forbidden(`namespace ${scope.namespace}`, err, 'its labels are unknown, decisions assume none')) throw err;
-        namespaces = [{ kind: 'Namespace', metadata: { name: scope.namespace, labels: {} } }];
-      }
-    } else {
-      try {
-        namespaces = await this.listAll('Namespace', null);
-      } catch (err) {
-        if (!forbidden('namespaces', err, 'namespace labels are unknown, decisions assume none')) throw err;
-      }
-    }
+    const ns = await namespacesRead;
+    if (ns.ok) namespaces = ns.value;
+    else if (scope.namespace) {
+      if (ns.error instanceof ApiError && ns.error.status === 404) throw new UserError(`namespace "${scope.namespace}" not found`);
+      if (!forbidden(`namespace ${scope.namespace}`, ns.error, 'its labels are unknown, decisions assume none')) throw ns.error;
+      namespaces = [{ kind: 'Namespace', metadata: { name: scope.namespace, labels: {} } }];
+    } else if (!forbidden('namespaces', ns.error, 'namespace labels are unknown, decisions assume none')) throw ns.error;
 
     // Webhooks, then the Istio ConfigMaps of the namespaces istiod runs in.
     let webhooks: RawObject[] = [];
-    try {
-      webhooks = await this.listAll('MutatingWebhookConfiguration', null);
-    } catch (err) {
-      if (!forbidden('mutatingwebhookconfigurations', err, 'no injection webhook is known, every decision says no injection')) throw err;
-    }
+    const hooks = await webhooksRead;
+    if (hooks.ok) webhooks = hooks.value;
+    else if (!forbidden('mutatingwebhookconfigurations', hooks.error, 'no injection webhook is known, every decision says no injection')) throw hooks.error;
     const webhookRecords = webhooks.map(webhookConfigurationRecord);
     const istioNamespaces = new Set<string>(['istio-system']);
     for (const w of webhookRecords) for (const h of w.webhooks) if (h.service?.namespace && h.name.endsWith('sidecar-injector.istio.io')) istioNamespaces.add(h.service.namespace);
 
     const configMaps: RawObject[] = [];
     const proxyConfigs: RawObject[] = [];
-    await Promise.all(
-      [...istioNamespaces].map(async (ns) => {
-        try {
-          configMaps.push(...(await this.listAll('ConfigMap', ns)).filter((c) => isIstioConfigMap(String(c.metadata?.name ?? ''))));
-        } catch (err) {
-          if (!forbidden(`configmaps in ${ns}`, err, 'injector configuration unknown, policy "enabled" assumed')) throw err;
-        }
-      }),
-    );
-    try {
-      proxyConfigs.push(...(await this.listAll('ProxyConfig', scope.namespace)));
-    } catch (err) {
-      const missing = err instanceof ApiError && err.status === 404; // CRD not installed
-      if (!missing && !forbidden('proxyconfigs', err, 'image variants set by ProxyConfig are not taken into account')) throw err;
+    const configMapReads = await Promise.all([...istioNamespaces].map((namespace) => settle(this.listAll('ConfigMap', namespace)).then((r) => ({ namespace, r }))));
+    for (const { namespace, r } of configMapReads) {
+      if (r.ok) configMaps.push(...r.value.filter((c) => isIstioConfigMap(String(c.metadata?.name ?? ''))));
+      else if (!forbidden(`configmaps in ${namespace}`, r.error, 'injector configuration unknown, policy "enabled" assumed')) throw r.error;
     }
-    if (scope.namespace && !istioNamespaces.has(scope.namespace)) {
-      // Root-namespace ProxyConfigs apply mesh-wide.
-      try {
-        proxyConfigs.push(...(await this.listAll('ProxyConfig', 'istio-system')));
-      } catch {
-        // Optional: absent CRD or no access changes nothing else.
-      }
+    const pc = await proxyConfigsRead;
+    if (pc.ok) proxyConfigs.push(...pc.value);
+    else {
+      const missing = pc.error instanceof ApiError && pc.error.status === 404; // CRD not installed
+      if (!missing && !forbidden('proxyconfigs', pc.error, 'image variants set by ProxyConfig are not taken into account')) throw pc.error;
     }
+    const root = await rootProxyConfigsRead;
+    // Optional: an absent CRD or no access changes nothing else.
+    if (root?.ok && scope.namespace && !istioNamespaces.has(scope.namespace)) proxyConfigs.push(...root.value);
 
     this.knownNamespaces = namespaces.map((n) => String(n.metadata?.name ?? '')).filter(Boolean);
     // Workloads (ReplicaSets are derived from pod-template-hash; not listed).
     const workloads: WorkloadRecord[] = [];
     const gaps: string[] = [];
-    if (options.ownersOf) workloads.push(...(await this.ownerChain(options.ownersOf)));
-    else {
+    if (ownersRead) {
+      const owners = await ownersRead;
+      if (!owners.ok) throw owners.error;
+      workloads.push(...owners.value);
+    } else {
       await Promise.all(
         LISTED_WORKLOADS.map(async (kind) => {
           for await (const page of this.listScoped(kind, scope.namespace, {}, gaps, (raw) => longLived(workloadRecord(raw)))) workloads.push(...page);

@@ -4,7 +4,8 @@
 // one candidate a line (`value<TAB>description`), then `:<directive>`. Commands and flags come from the
 // command table, namespaces, pods and workloads from the cluster (or --demo/--snapshot) the words name.
 // `kubectl-inject completion bash|zsh` prints a script completing the plugin under its own name.
-import { Args, Command } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import { Command } from '@oclif/core/command';
 import { appendFileSync } from 'node:fs';
 import { openSource, type SourceFlagValues } from '../cli/base-command.js';
 import type { RawObject } from '../cluster/records.js';

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { buildClusterContext } from '../engine/cluster-context.js';
 import { explainPod, explainTemplate, type ExplainTarget, type InjectionExplanation } from '../engine/explanation.js';
 import type { PodRecord, WorkloadKind } from '../engine/types.js';

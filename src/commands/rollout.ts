@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import type { LabelChange, RolloutPlan } from '../engine/rollout-plan.js';
 import { isWriter, UserError, type Scope } from '../cluster/source.js';
 import type { ApplyResult } from '../rollout/apply-plan.js';

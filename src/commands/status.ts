@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { allNamespacesFlag, BaseCommand, namespaceFlag, openSource, selectorFlag, sourceFlags } from '../cli/base-command.js';
 import { colorEnabled, palette, Progress, warn } from '../cli/terminal.js';
 import { heapStatsRequested, writeHeapStats } from '../cli/heap-stats.js';
