@@ -1,7 +1,8 @@
 // npm run bench: kubectl-inject against kubectl on the same test cluster, in one run.
-// For each size (25k, 50k, 100k pods by default), starts the test cluster seeded with a synthetic cluster,
-// then times, alternating, `kubectl get pods -A -o json`, `kubectl inject status -A -o json` and
-// `kubectl inject status -A` (output to /dev/null), and records our peak RSS. Then `--version` and
+// For each size (25k, 50k, 100k pods by default), starts a test cluster seeded with a synthetic cluster,
+// then times, alternating, round after round across the sizes, `kubectl get pods -A -o json`,
+// `kubectl inject status -A -o json` and `kubectl inject status -A` (output to /dev/null), and records our
+// peak RSS. Then `--version` and
 // `explain pod/x` on the small demo cluster against `node -e 0`. Writes bench/results.json and prints a table.
 //
 // Cost per pod, to show it is flat across sizes: time is the median status -o json time less that of the
@@ -89,8 +90,8 @@ const median = (values: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-async function startCluster(spec: string[], dir: string): Promise<{ kubeconfig: string; stop: () => void }> {
-  const kubeconfig = join(dir, 'kubeconfig');
+async function startCluster(spec: string[], dir: string, name = 'kubeconfig'): Promise<{ kubeconfig: string; stop: () => void }> {
+  const kubeconfig = join(dir, name);
   rmSync(kubeconfig, { force: true });
   const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', join(REPO, 'test/cluster/cli.ts'), ...spec, '--kubeconfig-out', kubeconfig], {
     cwd: REPO,
@@ -146,49 +147,54 @@ async function main(): Promise<void> {
     small.stop();
   }
 
+  // Every size is served at once and each round visits them all in turn (kubectl get, status -o json,
+  // status), so that a machine that speeds up or slows down during the run (shared CPUs do) affects every
+  // size alike, and the per-pod figures compare sizes, not moments.
+  const clusters: { pods: number; namespaces: number; kc: string[]; stop: () => void; get: number[]; json: number[]; table: number[]; peak: number }[] = [];
   const runs = [];
-  for (const [pods, namespaces] of args.sizes) {
-    process.stderr.write(`seeding ${pods} pods in ${namespaces} namespaces...\n`);
-    const cluster = await startCluster(['--synthetic', `${pods}:${namespaces}`], dir);
-    try {
+  try {
+    for (const [pods, namespaces] of args.sizes) {
+      process.stderr.write(`seeding ${pods} pods in ${namespaces} namespaces...\n`);
+      const cluster = await startCluster(['--synthetic', `${pods}:${namespaces}`], dir, `kubeconfig-${pods}`);
       const kc = ['--kubeconfig', cluster.kubeconfig];
-      const get: number[] = [];
-      const json: number[] = [];
-      const table: number[] = [];
-      let peak = 0;
-      // Warm-ups: kubectl's discovery cache, and the file cache for both programs; then alternating rounds.
+      clusters.push({ pods, namespaces, kc, stop: cluster.stop, get: [], json: [], table: [], peak: 0 });
+      // Warm-ups: kubectl's discovery cache, and the file cache for both programs.
       await measure('kubectl', ['get', 'namespaces', '-o', 'name', ...kc, ...cache], env);
       await measure('kubectl', ['inject', 'status', '-n', 'istio-system', ...kc], env);
-      for (let round = 1; round <= args.rounds; round++) {
-        get.push((await measure('kubectl', ['get', 'pods', '-A', '-o', 'json', ...kc, ...cache], env)).ms);
-        const j = await measure('kubectl', ['inject', 'status', '-A', '-o', 'json', ...kc], env);
-        json.push(j.ms);
-        const t = await measure('kubectl', ['inject', 'status', '-A', ...kc], env);
-        table.push(t.ms);
-        peak = Math.max(peak, j.peakRssMb, t.peakRssMb);
-        process.stderr.write(`  round ${round}: kubectl get ${get.at(-1)!.toFixed(0)} ms, status -o json ${j.ms.toFixed(0)} ms, status ${t.ms.toFixed(0)} ms, peak ${Math.max(j.peakRssMb, t.peakRssMb)} MB\n`);
+    }
+    for (let round = 1; round <= args.rounds; round++) {
+      for (const c of clusters) {
+        c.get.push((await measure('kubectl', ['get', 'pods', '-A', '-o', 'json', ...c.kc, ...cache], env)).ms);
+        const j = await measure('kubectl', ['inject', 'status', '-A', '-o', 'json', ...c.kc], env);
+        c.json.push(j.ms);
+        const t = await measure('kubectl', ['inject', 'status', '-A', ...c.kc], env);
+        c.table.push(t.ms);
+        c.peak = Math.max(c.peak, j.peakRssMb, t.peakRssMb);
+        process.stderr.write(`  round ${round}, ${c.pods} pods: kubectl get ${c.get.at(-1)!.toFixed(0)} ms, status -o json ${j.ms.toFixed(0)} ms, status ${t.ms.toFixed(0)} ms, peak ${Math.max(j.peakRssMb, t.peakRssMb)} MB\n`);
       }
-      const retainedMb = retainedHeapMb(cluster.kubeconfig, env);
-      const kubectlGetMs = Math.round(median(get));
-      const statusJsonMs = Math.round(median(json));
-      const statusTableMs = Math.round(median(table));
+    }
+    for (const c of clusters) {
+      const retainedMb = retainedHeapMb(c.kc[1]!, env);
+      const kubectlGetMs = Math.round(median(c.get));
+      const statusJsonMs = Math.round(median(c.json));
+      const statusTableMs = Math.round(median(c.table));
       runs.push({
-        pods,
-        namespaces,
+        pods: c.pods,
+        namespaces: c.namespaces,
         kubectlGetMs,
         statusJsonMs,
         statusTableMs,
         ratioJson: Number((statusJsonMs / kubectlGetMs).toFixed(3)),
         ratioTable: Number((statusTableMs / kubectlGetMs).toFixed(3)),
-        peakRssMb: peak,
+        peakRssMb: c.peak,
         retainedMb: Number(retainedMb.toFixed(2)),
         // Marginal cost: minus what the same command costs on the 30-pod demo cluster.
-        msPerThousandPods: Number(((statusJsonMs - baseline.statusMs) / (pods / 1000)).toFixed(1)),
-        kbPerPod: Number((((retainedMb - baseline.retainedMb) * 1024) / pods).toFixed(3)),
+        msPerThousandPods: Number(((statusJsonMs - baseline.statusMs) / (c.pods / 1000)).toFixed(1)),
+        kbPerPod: Number((((retainedMb - baseline.retainedMb) * 1024) / c.pods).toFixed(3)),
       });
-    } finally {
-      cluster.stop();
     }
+  } finally {
+    for (const c of clusters) c.stop();
   }
 
   const spread = (values: number[]) => Math.round(((Math.max(...values) - Math.min(...values)) / Math.min(...values)) * 100);
