@@ -95,10 +95,7 @@ export class ApiClient {
         if (!response.res.complete) throw new TruncatedResponse();
         return splitter.end();
       } catch (raw) {
-        const err = response?.failure() ?? (raw instanceof SyntaxError ? new TruncatedResponse() : raw);
-        const retry = this.retryDelay(err, attempt);
-        if (retry === null) throw this.toUserFacing(err, 'GET', path);
-        await new Promise((r) => setTimeout(r, retry));
+        await this.backOff(response?.failure() ?? (raw instanceof SyntaxError ? new TruncatedResponse() : raw), attempt, 'GET', path);
       } finally {
         // A consumer that stops early (or a failure) leaves the rest of the response unread.
         if (response && !response.res.complete) response.res.destroy();
@@ -117,11 +114,16 @@ export class ApiClient {
       try {
         return await this.once(method, path, query, body, contentType);
       } catch (err) {
-        const retry = this.retryDelay(err, attempt);
-        if (retry === null) throw this.toUserFacing(err, method, path);
-        await new Promise((r) => setTimeout(r, retry));
+        await this.backOff(err, attempt, method, path);
       }
     }
+  }
+
+  /** After a failed attempt: waits before the next one, or throws the failure as users see it. */
+  private async backOff(err: unknown, attempt: number, method: string, path: string): Promise<void> {
+    const retry = this.retryDelay(err, attempt);
+    if (retry === null) throw this.toUserFacing(err, method, path);
+    await new Promise((r) => setTimeout(r, retry));
   }
 
   private retryDelay(err: unknown, attempt: number): number | null {

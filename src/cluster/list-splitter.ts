@@ -138,20 +138,3 @@ export class ListSplitter {
     this.onItem(json);
   }
 }
-
-export interface SplitList {
-  /** The list without its items (kind, apiVersion, metadata with `continue`). */
-  head: Record<string, unknown>;
-  /** The JSON text of each item. */
-  items: string[];
-}
-
-/** Splits a whole document (`{"...":..., "items":[{...},{...}], ...}`); without items, items is []. */
-export function splitList(text: string | Buffer, chunkSize = Infinity): SplitList {
-  const items: string[] = [];
-  const splitter = new ListSplitter((json) => items.push(json));
-  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-  const step = Math.max(1, Math.min(chunkSize, bytes.length || 1));
-  for (let at = 0; at < bytes.length; at += step) splitter.push(bytes.subarray(at, at + step));
-  return { head: splitter.end(), items };
-}

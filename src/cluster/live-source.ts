@@ -1,5 +1,6 @@
-// State from a live API server: namespaces, webhooks and Istio ConfigMaps read once, pods paged
-// (only a page of raw objects is held at a time), RBAC gaps reported as a partial result.
+// State from a live API server: namespaces, webhooks and Istio ConfigMaps read once, pods paged and
+// turned into records as they arrive (no page is held as text or raw objects), RBAC gaps reported as a
+// partial result.
 import { ApiClient, ApiError } from './api-client.js';
 import { loadKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
 import {

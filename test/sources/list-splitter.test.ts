@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ListSplitter, splitList } from '../../src/cluster/list-splitter.js';
+import { ListSplitter } from '../../src/cluster/list-splitter.js';
+
+/** Feeds a whole document to a splitter, `chunkSize` bytes at a time; its head and the items' text. */
+function splitList(text: string | Buffer, chunkSize = Infinity): { head: Record<string, unknown>; items: string[] } {
+  const items: string[] = [];
+  const splitter = new ListSplitter((json) => items.push(json));
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  const step = Math.max(1, Math.min(chunkSize, bytes.length || 1));
+  for (let at = 0; at < bytes.length; at += step) splitter.push(bytes.subarray(at, at + step));
+  return { head: splitter.end(), items };
+}
 
 const LISTS = [
   { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7', continue: 'abc' }, items: [{ metadata: { name: 'a' } }, { metadata: { name: 'b', labels: { x: '}{]["' } } }] },
