@@ -1,6 +1,8 @@
 // Writes demo/cluster.yaml: the bundled demo cluster (`kubectl inject status --demo`).
-// Two revisions (stable = 1.23.2, upgraded in place from 1.22.5; canary = 1.24.0), the revision tag
-// prod -> stable, and namespaces that between them show every drift code and finding of the contract.
+// Two revisions (stable = istiod 1.26.2, upgraded in place from 1.25.3; canary = istiod 1.28.0), the
+// revision tag prod -> stable, and namespaces that between them show every drift code and finding of the
+// contract, the version-dependent rules (1.26 vs 1.28), a gateway, a waypoint, a kube-injected workload
+// re-injected by the webhook, and a workload the canary injector refuses.
 // Run: node --import tsx scripts/generate-demo.ts
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -72,7 +74,16 @@ const GRPC_SIMPLE_TEMPLATE = `spec:
     emptyDir: {}
 `;
 
-function injectorConfigMap(revision: string, tag: string, created: string, changed: string | null) {
+// A team's extra template (stable has it, canary was installed without it).
+const DEBUG_TOOLS_TEMPLATE = `spec:
+  containers:
+  - name: istio-proxy
+    env:
+    - name: ISTIO_META_DEBUG_TOOLS
+      value: "true"
+`;
+
+function injectorConfigMap(revision: string, tag: string, created: string, changed: string | null, extraTemplates: Record<string, string> = {}) {
   const config = {
     defaultTemplates: ['sidecar'],
     policy: 'enabled',
@@ -80,7 +91,7 @@ function injectorConfigMap(revision: string, tag: string, created: string, chang
     neverInjectSelector: [{ matchExpressions: [{ key: 'openshift.io/build.name', operator: 'Exists' }] }],
     injectedAnnotations: {},
     template: '{{ Template_Version_And_Istio_Version_Mismatched_Check_Installation }}',
-    templates: { sidecar: SIDECAR_TEMPLATE, gateway: GATEWAY_TEMPLATE, 'grpc-simple': GRPC_SIMPLE_TEMPLATE },
+    templates: { sidecar: SIDECAR_TEMPLATE, gateway: GATEWAY_TEMPLATE, 'grpc-simple': GRPC_SIMPLE_TEMPLATE, ...extraTemplates },
   };
   const values = {
     global: { hub: HUB, tag, variant: '', istioNamespace: 'istio-system', proxy: { image: 'proxyv2', autoInject: 'enabled' }, proxy_init: { image: 'proxyv2' } },
@@ -156,8 +167,8 @@ function mwc(name: string, labels: Obj, webhooks: Obj[], created: string, change
   });
 }
 
-injectorConfigMap('stable', '1.23.2', '2026-09-01T10:00:00Z', '2026-11-15T12:00:00Z'); // in-place upgrade 1.22.5 -> 1.23.2
-injectorConfigMap('canary', '1.24.0', '2026-11-10T09:00:00Z', null);
+injectorConfigMap('stable', '1.26.2', '2026-09-01T10:00:00Z', '2026-11-15T12:00:00Z', { 'debug-tools': DEBUG_TOOLS_TEMPLATE }); // in-place upgrade 1.25.3 -> 1.26.2
+injectorConfigMap('canary', '1.28.0', '2026-11-10T09:00:00Z', null);
 mwc('istio-sidecar-injector-stable', { 'istio.io/rev': 'stable' }, revisionWebhooks('stable', 'istiod-stable'), '2026-09-01T10:00:00Z', null);
 mwc('istio-sidecar-injector-canary', { 'istio.io/rev': 'canary' }, revisionWebhooks('canary', 'istiod-canary'), '2026-11-10T09:00:00Z', '2026-11-12T16:30:00Z');
 mwc('istio-revision-tag-prod', { 'istio.io/rev': 'stable', 'istio.io/tag': 'prod' }, revisionWebhooks('prod', 'istiod-stable'), '2026-09-01T10:05:00Z', null);
@@ -209,6 +220,9 @@ namespace('monitoring', { 'istio.io/rev': 'prod' });
 namespace('team-a', { 'istio.io/rev': 'canary', team: 'a' });
 namespace('grpc', { 'istio.io/rev': 'canary' });
 namespace('ambient-apps', { 'istio.io/dataplane-mode': 'ambient' });
+namespace('istio-ingress');
+namespace('reports', { 'istio.io/rev': 'prod' });
+namespace('tools');
 
 // ---------------------------------------------------------------- workloads and pods
 interface Proxy {
@@ -219,6 +233,13 @@ interface Proxy {
   manual?: boolean;
   /** Status annotation of a template that adds no proxy (proxyless gRPC). */
   proxyless?: boolean;
+}
+
+/** A gateway or waypoint: its istio-proxy is the workload itself (`proxy router|waypoint`), no webhook touches it. */
+interface OwnProxy {
+  role: 'router' | 'waypoint';
+  revision: string;
+  image: string;
 }
 
 interface AppSpec {
@@ -235,6 +256,7 @@ interface AppSpec {
   image?: string;
   hostNetwork?: boolean;
   phase?: string;
+  gateway?: OwnProxy;
 }
 
 const VOLUMES = ['workload-socket', 'credential-socket', 'workload-certs', 'istio-envoy', 'istio-data', 'istio-podinfo', 'istio-token', 'istiod-ca-cert', 'istio-ca-crl'];
@@ -298,7 +320,10 @@ function app(spec: AppSpec) {
   const appName = spec.name.replace(/-v\d+$/, '');
   const baseLabels: Record<string, string> = { app: appName, ...(spec.name.match(/-v\d+$/) ? { version: spec.name.slice(appName.length + 1) } : {}), ...(spec.labels ?? {}) };
   const templateMeta = { labels: { ...baseLabels }, annotations: { ...(spec.annotations ?? {}) } };
-  const templateSpec: Obj = { containers: [appContainer(appName, spec.image ?? `registry.example.com/${spec.ns}/${appName}:1.4.2`)], ...(spec.hostNetwork ? { hostNetwork: true } : {}) };
+  const templateSpec: Obj = spec.gateway
+    ? { containers: [{ name: 'istio-proxy', image: spec.gateway.image, args: ['proxy', spec.gateway.role, '--domain', '$(POD_NAMESPACE).svc.cluster.local', '--proxyLogLevel=warning'], ports: [{ containerPort: 15021, name: 'status-port', protocol: 'TCP' }] }] }
+    : { containers: [appContainer(appName, spec.image ?? `registry.example.com/${spec.ns}/${appName}:1.4.2`)], ...(spec.hostNetwork ? { hostNetwork: true } : {}) };
+  if (spec.gateway) templateMeta.annotations['istio.io/rev'] = spec.gateway.revision;
   if (spec.proxy?.manual) injected(templateSpec, templateMeta, spec.proxy, appName);
 
   const replicas = spec.replicas ?? 1;
@@ -418,18 +443,18 @@ function app(spec: AppSpec) {
   });
 }
 
-const stable = (image = '1.23.2', native = true): Proxy => ({ revision: 'stable', image: `${HUB}/proxyv2:${image}`, native });
-const canary = (native = true): Proxy => ({ revision: 'canary', image: `${HUB}/proxyv2:1.24.0`, native });
+const stable = (image = '1.26.2', native = true): Proxy => ({ revision: 'stable', image: `${HUB}/proxyv2:${image}`, native });
+const canary = (native = true): Proxy => ({ revision: 'canary', image: `${HUB}/proxyv2:1.28.0`, native });
 
 // System namespaces: never labelled, nothing to inject.
 app({ ns: 'kube-system', kind: 'Deployment', name: 'coredns', replicas: 2, created: '2026-08-01T00:05:00Z', image: 'registry.k8s.io/coredns/coredns:v1.11.3' });
-app({ ns: 'istio-system', kind: 'Deployment', name: 'istiod-stable', created: '2026-11-15T12:01:00Z', image: `${HUB}/pilot:1.23.2`, labels: { istio: 'pilot', 'istio.io/rev': 'stable', 'sidecar.istio.io/inject': 'false' } });
-app({ ns: 'istio-system', kind: 'Deployment', name: 'istiod-canary', created: '2026-11-10T09:01:00Z', image: `${HUB}/pilot:1.24.0`, labels: { istio: 'pilot', 'istio.io/rev': 'canary', 'sidecar.istio.io/inject': 'false' } });
+app({ ns: 'istio-system', kind: 'Deployment', name: 'istiod-stable', created: '2026-11-15T12:01:00Z', image: `${HUB}/pilot:1.26.2`, labels: { istio: 'pilot', 'istio.io/rev': 'stable', 'sidecar.istio.io/inject': 'false' } });
+app({ ns: 'istio-system', kind: 'Deployment', name: 'istiod-canary', created: '2026-11-10T09:01:00Z', image: `${HUB}/pilot:1.28.0`, labels: { istio: 'pilot', 'istio.io/rev': 'canary', 'sidecar.istio.io/inject': 'false' } });
 
-// bookinfo (istio.io/rev=prod -> stable, upgraded in place to 1.23.2 on 2026-11-15).
+// bookinfo (istio.io/rev=prod -> stable, upgraded in place to 1.26.2 on 2026-11-15).
 app({ ns: 'bookinfo', kind: 'Deployment', name: 'productpage-v1', replicas: 2, created: '2026-11-18T10:00:00Z', proxy: stable() });
 app({ ns: 'bookinfo', kind: 'Deployment', name: 'reviews-v1', created: '2026-11-18T10:02:00Z', proxy: stable() });
-app({ ns: 'bookinfo', kind: 'Deployment', name: 'details-v1', created: '2026-11-05T08:00:00Z', proxy: stable('1.22.5') }); // ProxyImageMismatch + StaleTemplate
+app({ ns: 'bookinfo', kind: 'Deployment', name: 'details-v1', created: '2026-11-05T08:00:00Z', proxy: stable('1.25.3') }); // ProxyImageMismatch + StaleTemplate
 app({ ns: 'bookinfo', kind: 'Deployment', name: 'ratings-v1', created: '2026-10-20T14:00:00Z' }); // MissingSidecar
 app({
   ns: 'bookinfo',
@@ -445,11 +470,13 @@ app({ ns: 'bookinfo', kind: 'Pod', name: 'toolbox', created: '2026-10-21T09:00:0
 // shop (istio.io/rev=canary): moved from stable to canary, not restarted yet.
 app({ ns: 'shop', kind: 'Deployment', name: 'cart', replicas: 2, created: '2026-11-18T11:00:00Z', proxy: stable() }); // RevisionMismatch
 app({ ns: 'shop', kind: 'Deployment', name: 'checkout', created: '2026-11-11T09:30:00Z', proxy: canary() }); // StaleTemplate (canary webhook edited 11-12)
-app({ ns: 'shop', kind: 'Deployment', name: 'frontend', created: '2026-11-19T08:00:00Z', proxy: canary(), labels: { 'sidecar.istio.io/inject': 'yes' } }); // InvalidInjectValue
+app({ ns: 'shop', kind: 'Deployment', name: 'frontend', created: '2026-11-19T08:00:00Z', proxy: canary(), labels: { 'sidecar.istio.io/inject': 'yes' } }); // InvalidInjectValue (1.28: unset, policy injects)
+// Injected by stable with its extra template; canary (1.28.0) has no "debug-tools" template: it refuses the pods.
+app({ ns: 'shop', kind: 'Deployment', name: 'search', created: '2026-11-18T11:30:00Z', proxy: stable(), annotations: { 'inject.istio.io/templates': 'sidecar,debug-tools' } }); // InjectionRejected
 app({ ns: 'shop', kind: 'Job', name: 'db-migrate-29410560', created: '2026-11-01T02:00:00Z', phase: 'Succeeded' }); // MissingSidecar, Job
 
 // payments (istio.io/rev=prod).
-app({ ns: 'payments', kind: 'Deployment', name: 'api', replicas: 2, created: '2026-11-18T12:00:00Z', proxy: stable(), annotations: { 'sidecar.istio.io/proxyImage': `${HUB}/proxyv2:1.23.2` } });
+app({ ns: 'payments', kind: 'Deployment', name: 'api', replicas: 2, created: '2026-11-18T12:00:00Z', proxy: stable(), annotations: { 'sidecar.istio.io/proxyImage': `${HUB}/proxyv2:1.26.2` } });
 app({ ns: 'payments', kind: 'Deployment', name: 'worker', created: '2026-11-18T12:05:00Z', labels: { 'sidecar.istio.io/inject': 'false' }, annotations: { 'sidecar.istio.io/inject': 'true' } }); // LabelOverridesAnnotation
 
 // legacy (istio-injection=enabled, but only revisions are installed: nothing serves it).
@@ -462,7 +489,8 @@ app({ ns: 'migrating', kind: 'Deployment', name: 'orders', replicas: 2, created:
 app({ ns: 'staging', kind: 'Deployment', name: 'inventory', created: '2026-07-01T10:00:00Z', proxy: { revision: '1-19', image: `${HUB}/proxyv2:1.19.10`, native: false } }); // UnexpectedSidecar
 
 // monitoring (istio.io/rev=prod).
-app({ ns: 'monitoring', kind: 'Deployment', name: 'prometheus', created: '2026-11-18T14:00:00Z', image: 'quay.io/prometheus/prometheus:v2.55.0', proxy: { ...stable('1.22.5', false), manual: true } }); // ManualSidecar
+// istioctl kube-inject output from 1.25.3: the webhook re-injects it on every restart (no ManualSidecar), so its old proxy drifts.
+app({ ns: 'monitoring', kind: 'Deployment', name: 'prometheus', created: '2026-11-18T14:00:00Z', image: 'quay.io/prometheus/prometheus:v2.55.0', proxy: { ...stable('1.25.3', false), manual: true } }); // ProxyImageMismatch
 app({ ns: 'monitoring', kind: 'DaemonSet', name: 'node-exporter', replicas: 3, created: '2026-11-18T14:05:00Z', image: 'quay.io/prometheus/node-exporter:v1.8.2', hostNetwork: true }); // HostNetwork
 
 // team-a (istio.io/rev=canary, team=a): the canary webhook and team-a's own webhook both match; team-a's
@@ -474,6 +502,17 @@ app({ ns: 'grpc', kind: 'Deployment', name: 'greeter', created: '2026-11-19T10:0
 
 // ambient-apps (istio.io/dataplane-mode=ambient): captured by ztunnel, no sidecar.
 app({ ns: 'ambient-apps', kind: 'Deployment', name: 'catalog', created: '2026-11-19T11:00:00Z', podAnnotations: { 'ambient.istio.io/redirection': 'enabled' } });
+
+// istio-ingress (unlabelled): the gateway chart's ingress gateway runs its own proxy (`proxy router`).
+app({ ns: 'istio-ingress', kind: 'Deployment', name: 'istio-ingressgateway', replicas: 2, created: '2026-11-15T12:10:00Z', labels: { istio: 'ingressgateway', 'sidecar.istio.io/inject': 'false' }, gateway: { role: 'router', revision: 'stable', image: `${HUB}/proxyv2:1.26.2` } }); // gateway
+// bookinfo: the waypoint istiod renders for the namespace (waypoint.yaml).
+app({ ns: 'bookinfo', kind: 'Deployment', name: 'waypoint', created: '2026-11-18T10:10:00Z', labels: { 'gateway.istio.io/managed': 'istio.io-mesh-controller', 'gateway.networking.k8s.io/gateway-name': 'waypoint', 'istio.io/dataplane-mode': 'none', 'sidecar.istio.io/inject': 'false' }, gateway: { role: 'waypoint', revision: 'stable', image: `${HUB}/proxyv2:1.26.2` } }); // gateway
+
+// reports (istio.io/rev=prod -> stable, istiod 1.26.2): "no" opts out on 1.26; istiod 1.27+ would read it as unset and inject.
+app({ ns: 'reports', kind: 'Deployment', name: 'exporter', created: '2026-11-18T15:00:00Z', labels: { 'sidecar.istio.io/inject': 'no' } }); // InvalidInjectValue (upgrade hazard)
+
+// tools (unlabelled, no webhook selects it): kube-injected, so the proxy is the template's own.
+app({ ns: 'tools', kind: 'Deployment', name: 'debugger', created: '2026-11-18T16:00:00Z', proxy: { ...stable('1.25.3', false), manual: true } }); // ManualSidecar
 
 const out = fileURLToPath(new URL('../demo/cluster.yaml', import.meta.url));
 const header = '# The bundled demo cluster of kubectl-inject (generated by scripts/generate-demo.ts; do not edit by hand).\n';

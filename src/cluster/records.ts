@@ -26,6 +26,10 @@ export function keepAnnotation(key: string): boolean {
   return (
     key.startsWith('sidecar.istio.io/') ||
     key.startsWith('istio.io/') ||
+    key.startsWith('traffic.sidecar.istio.io/') ||
+    key.startsWith('status.sidecar.istio.io/') ||
+    key.startsWith('readiness.status.sidecar.istio.io/') ||
+    key.startsWith('prometheus.istio.io/') ||
     key.startsWith('inject.istio.io/') ||
     key.startsWith('proxy.istio.io/') ||
     key.startsWith('ambient.istio.io/')
@@ -46,13 +50,24 @@ function filteredAnnotations(value: unknown): Labels {
   return out;
 }
 
+/** `proxy router` (gateways) or `proxy waypoint`: an istio-proxy that is the workload itself, not a sidecar. */
+function proxyRole(c: RawObject): string | undefined {
+  if (c?.name !== 'istio-proxy' || !Array.isArray(c.args) || c.args[0] !== 'proxy') return undefined;
+  const role = c.args[1];
+  return typeof role === 'string' && role !== 'sidecar' ? role : undefined;
+}
+
 function containers(list: unknown): ContainerRecord[] {
   if (!Array.isArray(list)) return [];
-  return list.map((c: RawObject) => ({
-    name: String(c?.name ?? ''),
-    image: typeof c?.image === 'string' && c.image !== '' ? c.image : null,
-    ...(c?.restartPolicy ? { restartPolicy: String(c.restartPolicy) } : {}),
-  }));
+  return list.map((c: RawObject) => {
+    const role = proxyRole(c);
+    return {
+      name: String(c?.name ?? ''),
+      image: typeof c?.image === 'string' && c.image !== '' ? c.image : null,
+      ...(c?.restartPolicy ? { restartPolicy: String(c.restartPolicy) } : {}),
+      ...(role ? { proxyRole: role } : {}),
+    };
+  });
 }
 
 function controller(meta: RawObject | undefined): OwnerRef | null {
@@ -201,6 +216,7 @@ export function webhookConfigurationRecord(raw: RawObject): WebhookConfiguration
         }
       : null,
     url: w?.clientConfig?.url ?? null,
+    reinvocationPolicy: typeof w?.reinvocationPolicy === 'string' ? w.reinvocationPolicy : null,
   }));
   return { name: String(meta.name ?? ''), labels: stringMap(meta.labels), lastChange: lastChange(meta, true), webhooks };
 }
@@ -223,12 +239,13 @@ export function isIstioConfigMap(name: string): boolean {
 
 export function proxyConfigRecord(raw: RawObject): ProxyConfigRecord {
   const spec = raw.spec ?? {};
-  const matchLabels = spec.selector?.matchLabels;
+  const selector = spec.selector;
   return {
     namespace: String(raw.metadata?.namespace ?? 'default'),
     name: String(raw.metadata?.name ?? ''),
-    selector: matchLabels && typeof matchLabels === 'object' ? stringMap(matchLabels) : null,
+    selector: selector && typeof selector === 'object' ? stringMap(selector.matchLabels) : null,
     imageType: spec.image && typeof spec.image === 'object' ? String(spec.image.imageType ?? '') : undefined,
+    creationTimestamp: timestamp(raw.metadata?.creationTimestamp),
   };
 }
 

@@ -34,7 +34,7 @@ export default class Rollout extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Rollout);
     // Loaded here, not at start-up: other commands (and --help) do not pay for them.
-    const [{ buildClusterContext }, { auditPod, withoutDetail }, { PlanError, planRollout }, { loadState }, { applyPlan }, { renderPlan, renderResult }, { renderStructured }] = await Promise.all([
+    const [{ buildClusterContext }, { auditPod, withoutDetail }, { PlanError, planRollout, contextAfterLabels, templateRefusal }, { loadState }, { applyPlan }, { renderPlan, renderResult }, { renderStructured }] = await Promise.all([
       import('../engine/cluster-context.js'),
       import('../engine/pod-audit.js'),
       import('../engine/rollout-plan.js'),
@@ -76,7 +76,8 @@ export default class Rollout extends BaseCommand {
       throw err;
     }
 
-    const nothing = plan.namespaces.length === 0 && plan.workloads.every((w) => w.action === 'skip');
+    const runnable = (w: { action: string }) => w.action === 'restart' || w.action === 'wait';
+    const nothing = plan.namespaces.length === 0 && !plan.workloads.some(runnable);
     if (flags['dry-run'] || nothing) {
       if (json) process.stdout.write(renderStructured({ kind: 'RolloutPlan', apiVersion: 'inject.istio-tools.dev/v1alpha1', dryRun: flags['dry-run'], ...plan }, 'json'));
       else {
@@ -87,7 +88,7 @@ export default class Rollout extends BaseCommand {
       return;
     }
 
-    let selection: Selection | null = { namespaces: plan.namespaces, workloads: plan.workloads.filter((w) => w.action !== 'skip') };
+    let selection: Selection | null = { namespaces: plan.namespaces, workloads: plan.workloads.filter(runnable) };
     if (!flags.yes) {
       process.stdout.write(renderPlan(plan));
       // Loaded only here: the prompt library is not needed to start up.
@@ -100,6 +101,8 @@ export default class Rollout extends BaseCommand {
     } else if (!json) process.stdout.write(renderPlan(plan));
 
     const writer = source as typeof source & Parameters<typeof applyPlan>[2];
+    // The engine's view once the label changes are made: each template is checked again right before its restart.
+    const afterLabels = contextAfterLabels(state, selection);
     const abort = new AbortController();
     const onSigint = () => {
       if (abort.signal.aborted) process.exit(130);
@@ -113,6 +116,7 @@ export default class Rollout extends BaseCommand {
       result = await applyPlan(selection.namespaces, selection.workloads, writer, {
         maxConcurrent: flags['max-concurrent'],
         timeoutMs,
+        refusalOf: (workload) => templateRefusal(afterLabels, workload),
         signal: abort.signal,
         onEvent: (text) => {
           if (process.stderr.isTTY) progress.update(text, true);

@@ -6,14 +6,17 @@ import {
   meshConfigMapName,
   parseInjectorConfig,
   parseMeshConfig,
+  setVersion,
   type InjectorConfig,
   type MeshConfig,
 } from './injector-config.js';
 import { INJECT_KEY } from './injector-policy.js';
+import { istiodVersion, type IstiodVersion } from './istiod-version.js';
+import { rulesFor, type RuleSet } from './version-rules.js';
 import type { CompiledSelector } from './label-selector.js';
 import { collectInjectionWebhooks, servedRevisions, type InjectionWebhook } from './webhook-matching.js';
 import { WorkloadIndex } from './workloads.js';
-import type { ClusterState, ConfigMapRecord, Finding, NamespaceRecord, ProxyConfigRecord } from './types.js';
+import type { ClusterState, ConfigMapRecord, Finding, NamespaceRecord, ProxyConfigRecord, WorkloadRecord } from './types.js';
 import type { Decision } from './decision.js';
 
 export interface Injector {
@@ -28,6 +31,11 @@ export interface Injector {
   tags: string[];
   /** Last change of the injector ConfigMap. */
   lastChange: string | null;
+  /** The istiod version (null = unknown) and the rules it applies (the newest when unknown). */
+  version: IstiodVersion | null;
+  rules: RuleSet;
+  /** The webhooks call an istiod outside this cluster (clientConfig.url) and its ConfigMap is not here. */
+  remote: boolean;
 }
 
 export interface ClusterContext {
@@ -66,6 +74,14 @@ export function buildClusterContext(state: ClusterState): ClusterContext {
       const cm = configMaps.get(`${h.istioNamespace}/${configMapName}`);
       const config = cm ? parseInjectorConfig(cm, h.revision) : null;
       const mesh = parseMeshConfig(configMaps.get(`${h.istioNamespace}/${meshConfigMapName(h.revision)}`) ?? configMaps.get(`${h.istioNamespace}/istio`));
+      const istiod = istiodDeployment(state.workloads, h.istioNamespace, h.revision);
+      let version = config?.version ?? null;
+      if (!version && istiod) {
+        const minimum = config && config.templates.size > 0 ? { major: 1, minor: 9 } : null;
+        version = istiodVersion({ configMap: `${h.istioNamespace}/${configMapName}`, tag: '', labels: {}, istiodImage: istiod, minimum, notes: config?.versionNotes });
+        if (config) setVersion(config, version);
+      }
+      const remote = !cm && hooks.some((x) => x.revision === h.revision && x.url !== null);
       inj = {
         revision: h.revision,
         istioNamespace: h.istioNamespace,
@@ -75,10 +91,20 @@ export function buildClusterContext(state: ClusterState): ClusterContext {
         configurations: [],
         tags: [],
         lastChange: cm?.lastChange ?? null,
+        version,
+        rules: config?.rules ?? rulesFor(version),
+        remote,
       };
       injectors.set(h.revision, inj);
       if (config) findings.push(...config.findings);
-      else {
+      else if (remote) {
+        findings.push({
+          code: 'RemoteInjector',
+          severity: 'info',
+          object: `mutatingwebhookconfiguration/${h.configuration}`,
+          message: `revision ${h.revision} is served by an istiod outside this cluster (${h.url}); its ConfigMap ${h.istioNamespace}/${configMapName} is not here, so decisions assume the chart defaults (policy "enabled", no selectors): add the config cluster's ConfigMap to a snapshot to use it`,
+        });
+      } else {
         findings.push({
           code: 'MissingInjectorConfig',
           severity: 'error',
@@ -106,6 +132,14 @@ export function buildClusterContext(state: ClusterState): ClusterContext {
     decisionLabelKeys: decisionLabelKeys(hooks, injectors),
     decisions: new Map(),
   };
+}
+
+/** The istiod Deployment of a revision (istiod, or istiod-REV), when the state has it: its discovery image. */
+function istiodDeployment(workloads: WorkloadRecord[], namespace: string, revision: string): { image: string; deployment: string } | null {
+  const name = revision === 'default' ? 'istiod' : `istiod-${revision}`;
+  const d = workloads.find((w) => w.kind === 'Deployment' && w.namespace === namespace && w.name === name);
+  const container = d?.template.containers.find((c) => c.name === 'discovery') ?? d?.template.containers[0];
+  return d && container?.image ? { image: container.image, deployment: `deployment/${namespace}/${name}` } : null;
 }
 
 /** See ClusterContext.decisionLabelKeys. */

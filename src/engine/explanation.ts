@@ -2,7 +2,10 @@
 // the injector's checks in Istio's order, the verdict, the pod's actual state, drift and remedies.
 import { namespaceOf, type ClusterContext } from './cluster-context.js';
 import { decide, injectorConfigOf, type Decision } from './decision.js';
+import { templatesFor, type InjectorConfig } from './injector-config.js';
+import { injectorRefusals } from './injection-rejection.js';
 import { injectRequired, type PolicyStep } from './injector-policy.js';
+import { formatVersion } from './istiod-version.js';
 import { auditNamespace } from './namespace-audit.js';
 import { auditPod, withoutDetail, type PodAudit } from './pod-audit.js';
 import { evaluateWebhook, namespaceSelectorLabels, type SelectorEvaluation } from './webhook-matching.js';
@@ -42,6 +45,12 @@ export interface InjectionExplanation {
     policy: string;
     inject: boolean;
     steps: PolicyStep[];
+    /** The istiod version ("1.26.2"), null when unknown; where it was read; the rules applied. */
+    version: string | null;
+    versionSource: string;
+    rules: string;
+    /** Whether this istiod would accept the pod (validateAnnotations, templates); null when it does not inject. */
+    admission: { accepted: boolean; checks: string[] } | null;
   } | null;
   /** Other matching webhooks' injector verdicts, when more than one matched. */
   otherInjectors: { configMap: string; revision: string; inject: boolean; rule: string }[];
@@ -74,6 +83,36 @@ function webhookExplanations(ctx: ClusterContext, namespace: string, podLabels: 
   });
 }
 
+function versionFields(ctx: ClusterContext, revision: string, config: InjectorConfig): { version: string | null; versionSource: string; rules: string } {
+  const injector = ctx.injectors.get(revision);
+  const version = injector?.version ?? config.version;
+  return {
+    version: version ? formatVersion(version) : null,
+    versionSource: version ? version.source : ['no version found', ...config.versionNotes].join('; '),
+    rules: config.rules.label,
+  };
+}
+
+/** The admission checks of RunTemplate, for an injector that would inject the pod. */
+function admission(config: InjectorConfig, pod: PodRecord): { accepted: boolean; checks: string[]; steps: PolicyStep[] } {
+  const refusals = injectorRefusals(config, pod.annotations);
+  const validated = [...config.rules.validatedAnnotations].filter((a) => pod.annotations[a] !== undefined);
+  const templates = templatesFor(config, pod.annotations);
+  if (refusals.length === 0) {
+    const checks = [
+      `validateAnnotations: ${validated.length ? `${validated.join(', ')} valid` : 'no validated annotation set'}`,
+      config.parsed ? `templates: ${templates.map((t) => JSON.stringify(t)).join(', ')} found` : 'templates: unknown (the ConfigMap did not load)',
+    ];
+    return { accepted: true, checks, steps: [] };
+  }
+  const steps = refusals.map((r) => ({
+    check: r.rule === 'validateAnnotations' ? 'validateAnnotations' : 'templates',
+    result: `${r.annotation ? `annotation ${r.annotation}=${JSON.stringify(r.value)}: ` : ''}${r.message}: the webhook refuses the pod (allowed: false)`,
+    decisive: true,
+  }));
+  return { accepted: false, checks: steps.map((s) => `${s.check}: ${s.result}`), steps };
+}
+
 function injectorSection(ctx: ClusterContext, decision: Decision, pod: PodRecord): Pick<InjectionExplanation, 'injector' | 'otherInjectors'> {
   const deciding = decision.injecting[decision.injecting.length - 1] ?? decision.matched[0];
   if (!deciding) {
@@ -89,13 +128,25 @@ function injectorSection(ctx: ClusterContext, decision: Decision, pod: PodRecord
         policy: config.policy,
         inject: false,
         steps: [{ check: 'webhook', result: 'no webhook matched: the API server never asks istiod (checks below are for reference only)', decisive: true }, ...policy.steps.map((s) => ({ ...s, decisive: false }))],
+        ...versionFields(ctx, hook.revision, config),
+        admission: null,
       },
       otherInjectors: [],
     };
   }
   const config = injectorConfigOf(deciding.injector, deciding.hook);
+  const checked = deciding.policy.inject ? admission(config, pod) : null;
+  const steps = checked && !checked.accepted ? [...deciding.policy.steps.map((s) => ({ ...s, decisive: false })), ...checked.steps] : deciding.policy.steps;
   return {
-    injector: { configMap: config.configMap, revision: deciding.hook.revision, policy: config.policy, inject: deciding.policy.inject, steps: deciding.policy.steps },
+    injector: {
+      configMap: config.configMap,
+      revision: deciding.hook.revision,
+      policy: config.policy,
+      inject: deciding.policy.inject,
+      steps,
+      ...versionFields(ctx, deciding.hook.revision, config),
+      admission: checked ? { accepted: checked.accepted, checks: checked.checks } : null,
+    },
     otherInjectors: decision.matched
       .filter((m) => m !== deciding)
       .map((m) => ({ configMap: injectorConfigOf(m.injector, m.hook).configMap, revision: m.hook.revision, inject: m.policy.inject, rule: m.policy.rule })),
@@ -144,7 +195,13 @@ export function remediesFor(
         }
         break;
       case 'InvalidInjectValue':
-        out.push(`# set sidecar.istio.io/inject on ${templateOwner} to exactly "true" or "false" (or remove it to follow the policy)`);
+        out.push(`# set sidecar.istio.io/inject on ${templateOwner} to exactly "true" or "false" (or remove it to follow the policy): istiod 1.27+ reads other values differently from older ones`);
+        break;
+      case 'InjectionRejected':
+        out.push(`# fix or remove the annotation named above on the pod template of ${templateOwner} (or add the missing template to the injector ConfigMap) before restarting it: until then its new pods are refused`);
+        break;
+      case 'CustomProxyImage':
+        out.push(`# set image: auto on the istio-proxy container of ${templateOwner} (or drop the field), then restart it`);
         break;
       case 'LabelOverridesAnnotation':
         out.push(`# remove the sidecar.istio.io/inject annotation from ${templateOwner}: only the label counts`);
@@ -156,7 +213,7 @@ export function remediesFor(
         out.push(`# add annotation sidecar.istio.io/proxyMemoryLimit to the pod template of ${templateOwner}`);
         break;
       case 'ManualSidecar':
-        out.push(`# remove the istio-proxy container from ${templateOwner} (re-apply the manifest without istioctl kube-inject) and let the webhook inject`);
+        out.push(`# remove the istio-proxy container from ${templateOwner} (re-apply the manifest without istioctl kube-inject) and label the namespace for injection, or keep it as it is on purpose`);
         break;
       case 'MultipleInjectors':
         out.push('# keep one webhook per revision selector: `istioctl tag list` / `istioctl tag remove TAG`, or delete the redundant MutatingWebhookConfiguration');
@@ -204,8 +261,9 @@ export function explainTemplate(ctx: ClusterContext, target: ExplainTarget, temp
   // Findings about the template itself: audit it as if it were a pod that went through nothing.
   const templateAudit = auditPod(ctx, { ...template, name: target.name, owner: null });
   const findings = templateAudit.findings.filter((f) => f.code !== 'ManualSidecar');
-  if (templateAudit.actual.injected && target.kind !== 'Pod') {
-    findings.push({ code: 'ManualSidecar', severity: 'warning', message: `the pod template of ${target.kind.toLowerCase()}/${target.name} already contains istio-proxy (istioctl kube-inject or hand-written)` });
+  // A proxy in the template is manual only when no webhook re-injects it (gateways and waypoints run their own).
+  if (templateAudit.actual.injected && target.kind !== 'Pod' && !decision.inject && templateAudit.actual.mode !== 'gateway') {
+    findings.push({ code: 'ManualSidecar', severity: 'warning', message: `the pod template of ${target.kind.toLowerCase()}/${target.name} already contains istio-proxy (istioctl kube-inject or hand-written) and no webhook re-injects it` });
   }
   const workload: WorkloadRef | null = target.kind === 'Pod' ? null : { kind: target.kind, name: target.name };
   return {

@@ -2,7 +2,9 @@
 // inject.Config) and `data.values` (JSON, the chart values), and the mesh ConfigMap (istio[-REV]).
 // Parsing never throws: malformed content becomes a finding on the ConfigMap.
 import yaml from 'js-yaml';
+import { istiodVersion, type IstiodVersion } from './istiod-version.js';
 import { compileSelector, type CompiledSelector } from './label-selector.js';
+import { rulesFor, type RuleSet } from './version-rules.js';
 import type { ConfigMapRecord, Finding, LabelSelector } from './types.js';
 
 export interface InjectorSelector {
@@ -19,11 +21,11 @@ export interface InjectorConfig {
   neverInjectSelector: InjectorSelector[];
   injectedAnnotations: Record<string, string>;
   defaultTemplates: string[];
-  /** Template name -> does the template add an istio-proxy container? */
+  /** Template name -> does the template add an istio-proxy container? (`templates:` only.) */
   templates: Map<string, boolean>;
   aliases: Record<string, string[]>;
-  /** Old (pre-1.10) installs have a single `template:`. */
-  legacyTemplate: boolean;
+  /** Old (pre-1.10) installs have a single `template:`: null, or whether it adds a proxy. Only istiod < 1.10 renders it. */
+  legacyTemplate: boolean | null;
   hub: string;
   tag: string;
   variant: string;
@@ -31,6 +33,11 @@ export interface InjectorConfig {
   enableNamespacesByDefault: boolean;
   cni: boolean;
   lastChange: string | null;
+  /** The istiod version (null = unknown) and the rules it applies. */
+  version: IstiodVersion | null;
+  rules: RuleSet;
+  /** Version readings that were not used, and why. */
+  versionNotes: string[];
   /** False when `config` did not parse: decisions then assume Istio's defaults and say so. */
   parsed: boolean;
   findings: Finding[];
@@ -40,6 +47,9 @@ export interface MeshConfig {
   /** defaultConfig.image.imageType; undefined when the mesh config sets no image. */
   imageType: string | undefined;
   rootNamespace: string;
+  /** namespace/name of the mesh ConfigMap, null when there is none. */
+  configMap: string | null;
+  lastChange: string | null;
   findings: Finding[];
 }
 
@@ -75,7 +85,7 @@ export function parseInjectorConfig(cm: ConfigMapRecord, revision: string): Inje
     defaultTemplates: ['sidecar'],
     templates: new Map(),
     aliases: {},
-    legacyTemplate: false,
+    legacyTemplate: null,
     hub: '',
     tag: '',
     variant: '',
@@ -83,6 +93,9 @@ export function parseInjectorConfig(cm: ConfigMapRecord, revision: string): Inje
     enableNamespacesByDefault: false,
     cni: false,
     lastChange: cm.lastChange,
+    version: null,
+    rules: rulesFor(null),
+    versionNotes: [],
     parsed: true,
     findings,
   };
@@ -132,7 +145,18 @@ export function parseInjectorConfig(cm: ConfigMapRecord, revision: string): Inje
       bad(`data.values is not valid JSON: ${firstLine(err)}; the expected proxy image is unknown`);
     }
   }
+  const notes: string[] = [];
+  // `templates:` exists since istiod 1.9.
+  const minimum = result.templates.size > 0 ? { major: 1, minor: 9 } : null;
+  setVersion(result, istiodVersion({ configMap: ref, tag: result.tag, labels: cm.labels, minimum, notes }));
+  result.versionNotes = notes;
   return result;
+}
+
+/** Records the istiod version and the rules that follow from it. */
+export function setVersion(config: InjectorConfig, version: IstiodVersion | null): void {
+  config.version = version;
+  config.rules = rulesFor(version);
 }
 
 function applyConfig(out: InjectorConfig, config: Record<string, unknown>): string | null {
@@ -174,9 +198,8 @@ function applyConfig(out: InjectorConfig, config: Record<string, unknown>): stri
     for (const [name, text] of Object.entries(config.templates)) out.templates.set(name, templateAddsProxy(text));
   }
   if (typeof config.template === 'string' && !config.template.includes('Template_Version_And_Istio_Version_Mismatched')) {
-    // Pre-1.10 installs: one template, used as "sidecar".
-    out.legacyTemplate = true;
-    if (!out.templates.has('sidecar')) out.templates.set('sidecar', templateAddsProxy(config.template));
+    // Pre-1.10 installs: one template, rendered as "sidecar" by istiod < 1.10 only.
+    out.legacyTemplate = templateAddsProxy(config.template);
   }
   if (isObject(config.aliases)) {
     for (const [name, list] of Object.entries(config.aliases)) {
@@ -203,8 +226,10 @@ function applyValues(out: InjectorConfig, values: Record<string, unknown>): void
 
 /** The mesh ConfigMap `istio[-REV]`: `data.mesh` YAML. */
 export function parseMeshConfig(cm: ConfigMapRecord | undefined): MeshConfig {
-  const result: MeshConfig = { imageType: undefined, rootNamespace: 'istio-system', findings: [] };
+  const result: MeshConfig = { imageType: undefined, rootNamespace: 'istio-system', configMap: null, lastChange: null, findings: [] };
   if (!cm) return result;
+  result.configMap = `${cm.namespace}/${cm.name}`;
+  result.lastChange = cm.lastChange;
   const text = cm.data?.mesh;
   if (typeof text !== 'string') return result;
   try {
@@ -229,21 +254,33 @@ export function firstLine(err: unknown): string {
   return (text.split('\n')[0] ?? '').trim();
 }
 
+export const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
+
 /**
- * Templates the injector renders for a pod: annotation inject.istio.io/templates (comma list,
- * aliases expanded) else defaultTemplates.
+ * Templates the injector renders for a pod (selectTemplates): annotation inject.istio.io/templates, when
+ * present at all, split on commas and trimmed (an empty value or an empty entry names the template ""),
+ * else defaultTemplates; aliases expanded.
  */
 export function templatesFor(config: InjectorConfig, annotations: Record<string, string>): string[] {
-  const requested = annotations['inject.istio.io/templates'];
-  const names = requested !== undefined && requested.trim() !== '' ? requested.split(',').map((s) => s.trim()).filter(Boolean) : config.defaultTemplates;
+  const requested = annotations[TEMPLATES_ANNOTATION];
+  const names = requested !== undefined ? requested.split(',').map((s) => s.trim()) : config.defaultTemplates;
   return names.flatMap((n) => config.aliases[n] ?? [n]);
+}
+
+/** The templates this istiod can render: `templates:`, or for istiod < 1.10 the legacy `template:` as "sidecar". */
+export function renderableTemplates(config: InjectorConfig): Map<string, boolean> {
+  if (config.rules.legacyTemplate && config.legacyTemplate !== null && !config.templates.has('sidecar')) {
+    return new Map([...config.templates, ['sidecar', config.legacyTemplate]]);
+  }
+  return config.templates;
 }
 
 /** Whether the given templates add a proxy container; unknown templates are assumed to (null = unknown). */
 export function templatesAddProxy(config: InjectorConfig, templates: string[]): boolean | null {
+  const known = renderableTemplates(config);
   let unknown = false;
   for (const t of templates) {
-    const adds = config.templates.get(t);
+    const adds = known.get(t);
     if (adds === true) return true;
     if (adds === undefined) unknown = true;
   }

@@ -2,6 +2,7 @@
 // The first rule that decides wins; every rule evaluated is recorded as a step for explanations.
 import { selectorMatches, formatSelector } from './label-selector.js';
 import type { InjectorConfig } from './injector-config.js';
+import { readInjectValue } from './version-rules.js';
 import type { Labels } from './types.js';
 
 /** IgnoredNamespaces (pkg/kube/inject/initializer.go). istio-system is not among them. */
@@ -60,19 +61,26 @@ export function injectRequired(config: InjectorConfig, pod: PolicyInput): Policy
   let useDefault = true;
   let inject = false;
   const where = explicit.from === 'label' ? `label ${INJECT_KEY}` : `annotation ${INJECT_KEY}`;
-  if (explicit.value === 'true') {
+  const rules = config.rules;
+  const reading = explicit.value === undefined ? 'unset' : readInjectValue(rules, explicit.value);
+  const shown = JSON.stringify(explicit.value);
+  if (explicit.value === undefined) {
+    steps.push({ check: INJECT_KEY, result: 'not set: use the default', decisive: false });
+  } else if (reading === 'in') {
     inject = true;
     useDefault = false;
-    steps.push({ check: INJECT_KEY, result: `${where}="true": explicit opt-in`, decisive: false });
-  } else if (explicit.value === 'false') {
+    const literal = explicit.value === 'true' ? '' : ` (${rules.label}: "y", "yes", "true" and "on" in any case opt in)`;
+    steps.push({ check: INJECT_KEY, result: `${where}=${shown}: explicit opt-in${literal}`, decisive: false });
+  } else if (reading === 'out') {
     useDefault = false;
-    steps.push({ check: INJECT_KEY, result: `${where}="false": explicit opt-out`, decisive: false });
-  } else if (explicit.value === undefined) {
-    steps.push({ check: INJECT_KEY, result: 'not set: use the default', decisive: false });
+    const literal = explicit.value === 'false' ? '' : ` (${rules.label}: any value other than "", y/yes/true/on opts out)`;
+    steps.push({ check: INJECT_KEY, result: `${where}=${shown}: explicit opt-out${literal}`, decisive: false });
+  } else if (explicit.value === '') {
+    steps.push({ check: INJECT_KEY, result: `${where}="": treated as unset: use the default`, decisive: false });
   } else {
     steps.push({
       check: INJECT_KEY,
-      result: `${where}=${JSON.stringify(explicit.value)} is neither "true" nor "false": treated as unset`,
+      result: `${where}=${shown} is neither "true" nor "false": treated as unset (${rules.label})`,
       decisive: false,
     });
   }

@@ -25,9 +25,10 @@ export function auditNamespace(ctx: ClusterContext, name: string): NamespaceAudi
   const decision = decide(ctx, { namespace: name, labels: {}, annotations: {}, hostNetwork: false });
   const findings: Finding[] = [];
 
-  // IST0123: istio.io/rev and istio.io/dataplane-mode only count when istio-injection is absent or "enabled".
+  // IST0123: istio.io/rev and istio.io/dataplane-mode only count when istio-injection is absent or "enabled";
+  // the analyzer skips istio-system.
   const injection = labels['istio-injection'];
-  if (injection === undefined || injection === 'enabled') {
+  if (name !== 'istio-system' && (injection === undefined || injection === 'enabled')) {
     const present = INJECTION_LABELS.filter((k) => labels[k] !== undefined);
     if (present.length > 1) {
       const winner = injection !== undefined ? 'istio-injection wins over istio.io/rev' : 'the sidecar webhooks follow istio.io/rev and ignore istio.io/dataplane-mode';

@@ -3,8 +3,9 @@
 import type { ClusterContext } from './cluster-context.js';
 import { decideCached, type Decision } from './decision.js';
 import { INJECT_KEY } from './injector-policy.js';
+import { readInjectValue, rulesFor } from './version-rules.js';
 import { effectiveImageType, expectedProxyImage, type ExpectedImage } from './proxy-image.js';
-import { detectActual, type ActualState } from './sidecar-detection.js';
+import { detectActual, templateKeptImage, type ActualState } from './sidecar-detection.js';
 import type { WorkloadRef } from './workloads.js';
 import type { Finding, PodRecord } from './types.js';
 
@@ -42,30 +43,46 @@ export function auditPod(ctx: ClusterContext, pod: PodRecord): PodAuditDetail {
   const workload = ctx.workloads.ownerOf(pod);
   const template = ctx.workloads.templateOf(pod);
   const decision = decideCached(ctx, pod);
-  const { actual, findings } = detectActual(pod, { template });
+  const { actual, findings } = detectActual(pod, { template, reinjected: decision.inject });
   const drift: DriftCode[] = [];
-
-  // Drift: what a restart of the pod's workload changes.
-  if (decision.inject && !actual.viaInjector && !actual.injected) drift.push('MissingSidecar');
-  if (!decision.inject && actual.injected && actual.viaInjector) drift.push('UnexpectedSidecar');
-  if (decision.inject && actual.viaInjector && actual.revision !== null && actual.revision !== decision.revision) drift.push('RevisionMismatch');
-
   let expected: ExpectedImage | null = null;
-  const ownInjector = actual.revision !== null ? ctx.injectors.get(actual.revision) : undefined;
-  if (decision.inject && actual.viaInjector && ownInjector) {
-    if (actual.injected) {
-      const config = ownInjector.config;
-      if (config) {
-        const imageType = effectiveImageType(pod.namespace, pod.labels, pod.annotations, ctx.proxyConfigs, ownInjector.mesh);
-        expected = expectedProxyImage(config, pod.annotations, imageType);
-        if (!expected.pinned && expected.image !== null && actual.image !== expected.image) drift.push('ProxyImageMismatch');
+
+  // A gateway or waypoint runs its own proxy: never drift. A pod the injector would refuse cannot be
+  // restarted into anything: its workload's next pods are not created.
+  if (actual.mode !== 'gateway' && !decision.refusal) {
+    // Drift: what a restart of the pod's workload changes.
+    if (decision.inject && !actual.viaInjector && !actual.injected) drift.push('MissingSidecar');
+    if (!decision.inject && actual.injected && actual.viaInjector) drift.push('UnexpectedSidecar');
+    if (decision.inject && actual.viaInjector && actual.revision !== null && actual.revision !== decision.revision) drift.push('RevisionMismatch');
+
+    // The image: the pod's own injector, or for a proxy that never went through one (written by hand, now
+    // re-injected by the webhook) the injector that renders it on the next restart.
+    const imageRevision = actual.viaInjector ? actual.revision : decision.revision;
+    const imageInjector = imageRevision !== null ? ctx.injectors.get(imageRevision) : undefined;
+    if (decision.inject && actual.injected && imageInjector?.config) {
+      const imageType = effectiveImageType(pod.namespace, pod.labels, pod.annotations, ctx.proxyConfigs, imageInjector.mesh);
+      const injectorImage = expectedProxyImage(imageInjector.config, pod.annotations, imageType);
+      const kept = injectorImage.pinned ? null : templateKeptImage(template);
+      expected = kept ? { image: kept, how: `kept from the workload template's own istio-proxy container (istiod merges it over its template; only image "auto" is replaced)`, pinned: true } : injectorImage;
+      if (!expected.pinned && expected.image !== null && actual.image !== expected.image) drift.push('ProxyImageMismatch');
+      if (kept && injectorImage.image !== null && kept !== injectorImage.image) {
+        findings.push({
+          code: 'CustomProxyImage',
+          severity: 'warning',
+          message: `the workload template's own istio-proxy sets image ${kept}; the injector (${imageRevision}) is configured with ${injectorImage.image} but keeps the template's image on every restart: set image: auto (or remove the field) to follow the injector`,
+        });
       }
     }
-    // The injector ConfigMap of the pod's revision, or the webhook configuration routing the pod to it now.
-    const routing = decision.injecting.find((m) => m.hook.revision === actual.revision)?.hook;
-    const created = pod.creationTimestamp ? Date.parse(pod.creationTimestamp) : NaN;
-    const changedAfter = (t: string | null | undefined) => Boolean(t) && Date.parse(t as string) > created;
-    if (!Number.isNaN(created) && (changedAfter(ownInjector.lastChange) || changedAfter(routing?.lastChange))) drift.push('StaleTemplate');
+    const ownInjector = actual.viaInjector && actual.revision !== null ? ctx.injectors.get(actual.revision) : undefined;
+    if (decision.inject && ownInjector) {
+      // The injector or mesh ConfigMap of the pod's revision, or the webhook configuration routing the pod to it now.
+      const routing = decision.injecting.find((m) => m.hook.revision === actual.revision)?.hook;
+      const created = pod.creationTimestamp ? Date.parse(pod.creationTimestamp) : NaN;
+      const changedAfter = (t: string | null | undefined) => Boolean(t) && Date.parse(t as string) > created;
+      if (!Number.isNaN(created) && (changedAfter(ownInjector.lastChange) || changedAfter(ownInjector.mesh.lastChange) || changedAfter(routing?.lastChange))) {
+        drift.push('StaleTemplate');
+      }
+    }
   }
 
   findings.push(...podFindings(ctx, pod, decision, actual));
@@ -82,6 +99,52 @@ export function auditPod(ctx: ClusterContext, pod: PodRecord): PodAuditDetail {
   };
 }
 
+/** The InjectionRejected finding of a refused decision. */
+export function rejectionFinding(decision: Decision): Finding | null {
+  const refusal = decision.refusal;
+  if (!refusal) return null;
+  const what = refusal.rejections
+    .map((r) => (r.annotation ? `annotation ${r.annotation}=${JSON.stringify(r.value)}: ${r.message}` : r.message))
+    .join('; ');
+  return {
+    code: 'InjectionRejected',
+    severity: 'error',
+    message: `istiod ${refusal.hook.revision} (${refusal.rules}, ${refusal.configMap}) refuses this pod (${refusal.rejections[0]!.rule}): ${what}. The webhook answers allowed: false, so the API server will not create the workload's next pods; a restart would stall`,
+  };
+}
+
+/**
+ * sidecar.istio.io/inject is neither "true" nor "false": what the istiod that decides does with it
+ * (1.22-1.26: y/yes/on opt in, any other non-empty value opts out; 1.27+: unset, policy decides), and a
+ * warning when an upgrade across 1.27 would flip the outcome.
+ */
+function invalidInjectValue(ctx: ClusterContext, decision: Decision, from: 'label' | 'annotation', value: string): Finding {
+  const verdict = decision.renderer ?? decision.matched[0];
+  const rules = verdict ? (verdict.injector?.rules ?? rulesFor(null)) : null;
+  const shown = `${from} ${INJECT_KEY}=${JSON.stringify(value)}`;
+  if (!rules) {
+    return { code: 'InvalidInjectValue', severity: 'warning', message: `${shown} is neither "true" nor "false"; no webhook matches the pod, so no istiod reads it` };
+  }
+  const now = readInjectValue(rules, value);
+  const legacy = readInjectValue({ injectValue: 'yaml-bool' }, value);
+  const exact = readInjectValue({ injectValue: 'exact' }, value);
+  const does = now === 'in' ? 'reads it as an explicit opt-in' : now === 'out' ? 'reads it as an explicit opt-out' : 'treats it as unset: its policy and selectors decide';
+  const revision = verdict!.hook.revision;
+  let upgrade = '';
+  if (legacy !== exact) {
+    const meaning = (r: string) => (r === 'in' ? 'opt-in' : r === 'out' ? 'opt-out' : 'unset (policy decides)');
+    upgrade = rules.injectValue === 'yaml-bool'
+      ? `; upgrading istiod to 1.27 or later changes this: it becomes ${meaning(exact)} (${meaning(legacy)} today)`
+      : `; istiod before 1.27 read it as ${meaning(legacy)}`;
+  }
+  void ctx;
+  return {
+    code: 'InvalidInjectValue',
+    severity: 'warning',
+    message: `${shown} is neither "true" nor "false"; istiod ${revision} (${rules.label}) ${does}${upgrade}`,
+  };
+}
+
 function podFindings(ctx: ClusterContext, pod: PodRecord, decision: Decision, actual: ActualState): Finding[] {
   const out: Finding[] = [];
   const label = pod.labels[INJECT_KEY];
@@ -89,11 +152,7 @@ function podFindings(ctx: ClusterContext, pod: PodRecord, decision: Decision, ac
   const hasLabel = label !== undefined;
   const effective = hasLabel ? label : annotation;
   if (effective !== undefined && effective !== 'true' && effective !== 'false') {
-    out.push({
-      code: 'InvalidInjectValue',
-      severity: 'warning',
-      message: `${hasLabel ? 'label' : 'annotation'} ${INJECT_KEY}=${JSON.stringify(effective)} is neither "true" nor "false"; the injector falls back to its policy`,
-    });
+    out.push(invalidInjectValue(ctx, decision, hasLabel ? 'label' : 'annotation', effective));
   }
   if (hasLabel && annotation !== undefined && label !== annotation) {
     out.push({
@@ -114,6 +173,8 @@ function podFindings(ctx: ClusterContext, pod: PodRecord, decision: Decision, ac
       });
     }
   }
+  const rejected = rejectionFinding(decision);
+  if (rejected) out.push(rejected);
   if (actual.manual) {
     out.push({
       code: 'ManualSidecar',

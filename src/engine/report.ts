@@ -1,6 +1,7 @@
 // The InjectionReport of `status`: injectors, namespaces, pods and a summary, built incrementally so a
 // live source can feed pods page by page.
 import type { ClusterContext } from './cluster-context.js';
+import { formatVersion } from './istiod-version.js';
 import { expectedProxyImage } from './proxy-image.js';
 import { auditNamespace, type NamespaceAudit } from './namespace-audit.js';
 import { auditPod, DRIFT_CODES, type PodAudit } from './pod-audit.js';
@@ -16,6 +17,14 @@ export interface InjectorSummary {
   proxyImage: string | null;
   enableNamespacesByDefault: boolean;
   deactivated: boolean;
+  /** The istiod version ("1.26.2"), null when unknown (then the newest rules apply). */
+  version: string | null;
+  /** Where the version was read, or why it is unknown. */
+  versionSource: string;
+  /** The rule set applied, e.g. "istiod 1.26.2 (pre-1.27 rules)". */
+  rules: string;
+  /** The webhooks call an istiod outside this cluster and its ConfigMap is not here. */
+  remote: boolean;
   findings: Finding[];
 }
 
@@ -55,6 +64,10 @@ export function summarizeInjectors(ctx: ClusterContext): InjectorSummary[] {
       proxyImage: image,
       enableNamespacesByDefault: inj.config?.enableNamespacesByDefault ?? false,
       deactivated: active.length === 0,
+      version: inj.version ? formatVersion(inj.version) : null,
+      versionSource: inj.version ? inj.version.source : ['no version found in the injector ConfigMap or istiod Deployment', ...(inj.config?.versionNotes ?? [])].join('; '),
+      rules: inj.rules.label,
+      remote: inj.remote,
       findings: inj.config?.findings ?? [],
     });
   }

@@ -3,6 +3,7 @@
 // Bare pods, Jobs, CronJobs and ownerless ReplicaSets are manual actions. Pure: the shell applies it.
 import { buildClusterContext, type ClusterContext } from './cluster-context.js';
 import { IGNORED_NAMESPACES } from './injector-policy.js';
+import { decide } from './decision.js';
 import { auditPod } from './pod-audit.js';
 import { rolloutProgress } from './rollout-progress.js';
 import type { ClusterState, Labels, NamespaceRecord, WorkloadKind, WorkloadRecord } from './types.js';
@@ -21,8 +22,11 @@ export interface WorkloadAction {
   kind: WorkloadKind;
   namespace: string;
   name: string;
-  /** restart: patch the template; wait: a rollout is already in progress, wait for it; skip: see reason. */
-  action: 'restart' | 'wait' | 'skip';
+  /**
+   * restart: patch the template; wait: a rollout is already in progress, wait for it; skip: see reason;
+   * blocked: the injector would refuse its next pods (InjectionRejected), so a restart would stall.
+   */
+  action: 'restart' | 'wait' | 'skip' | 'blocked';
   pods: number;
   drifted: number;
   drift: string[];
@@ -135,7 +139,7 @@ export function planRollout(state: ClusterState, options: PlanOptions): RolloutP
 
   // Audit the pods of the scope under the labels as they will be.
   const ctx = buildClusterContext({ ...state, namespaces });
-  const groups = new Map<string, { kind: string; namespace: string; name: string; pods: number; drifted: number; drift: Set<string> }>();
+  const groups = new Map<string, { kind: string; namespace: string; name: string; pods: number; drifted: number; drift: Set<string>; rejected: boolean }>();
   for (const pod of state.pods) {
     if (!inScope.has(pod.namespace)) continue;
     const audit = auditPod(ctx, pod);
@@ -143,10 +147,11 @@ export function planRollout(state: ClusterState, options: PlanOptions): RolloutP
     const key = `${pod.namespace}/${owner.kind}/${owner.name}`;
     let g = groups.get(key);
     if (!g) {
-      g = { kind: owner.kind, namespace: pod.namespace, name: owner.name, pods: 0, drifted: 0, drift: new Set() };
+      g = { kind: owner.kind, namespace: pod.namespace, name: owner.name, pods: 0, drifted: 0, drift: new Set(), rejected: false };
       groups.set(key, g);
     }
     g.pods++;
+    if (audit.findings.some((f) => f.code === 'InjectionRejected')) g.rejected = true;
     if (audit.drift.length > 0) g.drifted++;
     for (const d of audit.drift) g.drift.add(d);
   }
@@ -154,11 +159,18 @@ export function planRollout(state: ClusterState, options: PlanOptions): RolloutP
   const workloads: WorkloadAction[] = [];
   const manual: ManualAction[] = [];
   for (const g of groups.values()) {
-    if (g.drifted === 0) continue;
+    if (g.drifted === 0 && !g.rejected) continue;
     const drift = [...g.drift];
     if (g.kind === 'Deployment' || g.kind === 'StatefulSet' || g.kind === 'DaemonSet') {
       const record = ctx.workloads.get(g.kind, g.namespace, g.name);
       const base = { kind: g.kind as WorkloadKind, namespace: g.namespace, name: g.name, pods: g.pods, drifted: g.drifted, drift };
+      // What decides is the template the restart would create pods from, not the running pods.
+      const refused = record ? templateRefusal(ctx, record) : null;
+      if (refused) {
+        workloads.push({ ...base, action: 'blocked', reason: refused });
+        continue;
+      }
+      if (g.drifted === 0) continue;
       const { action, reason } = record ? workloadAction(record) : { action: 'skip' as const, reason: `${g.kind.toLowerCase()} not found (pods are orphaned)` };
       if (action === 'manual') manual.push({ kind: g.kind as ManualAction['kind'], namespace: g.namespace, name: g.name, pods: g.pods, drift, reason });
       else workloads.push({ ...base, action, reason });
@@ -180,6 +192,26 @@ export function planRollout(state: ClusterState, options: PlanOptions): RolloutP
     manual: manual.sort(order),
     scope: scope.sort(),
   };
+}
+
+/**
+ * Why the injector would refuse the pods a restart of this workload creates (InjectionRejected on its pod
+ * template), or null. Used by the plan and again, on the template as it is then, right before a restart.
+ */
+export function templateRefusal(ctx: ClusterContext, workload: WorkloadRecord): string | null {
+  const refusal = decide(ctx, workload.template).refusal;
+  if (!refusal) return null;
+  const first = refusal.rejections[0]!;
+  return `InjectionRejected: istiod ${refusal.hook.revision} would refuse its new pods (${first.annotation ? `annotation ${first.annotation}=${JSON.stringify(first.value)}: ` : ''}${first.message}); fix the pod template first`;
+}
+
+/** The cluster context with the plan's namespace label changes applied (what restarts will meet). */
+export function contextAfterLabels(state: ClusterState, plan: Pick<RolloutPlan, 'namespaces'>): ClusterContext {
+  const patched = new Map(plan.namespaces.map((p) => [p.namespace, p.patch]));
+  return buildClusterContext({
+    ...state,
+    namespaces: state.namespaces.map((ns) => (patched.has(ns.name) ? { ...ns, labels: applyPatch(ns.labels, patched.get(ns.name)!) } : ns)),
+  });
 }
 
 /** What to do with a drifted Deployment, StatefulSet or DaemonSet, given its rollout state. */

@@ -6,7 +6,10 @@ import type { Finding, PodRecord } from './types.js';
 export const STATUS_ANNOTATION = 'sidecar.istio.io/status';
 export const PROXY_CONTAINER = 'istio-proxy';
 
-export type ProxyMode = 'sidecar' | 'native-sidecar' | 'none';
+export type ProxyMode = 'sidecar' | 'native-sidecar' | 'gateway' | 'ambient' | 'none';
+
+export const MANAGED_GATEWAY_LABEL = 'gateway.istio.io/managed';
+export const REDIRECTION_ANNOTATION = 'ambient.istio.io/redirection';
 
 export interface InjectionStatus {
   revision?: string;
@@ -22,10 +25,12 @@ export interface ActualState {
   image: string | null;
   mode: ProxyMode;
   viaInjector: boolean;
-  /** The proxy comes from the workload template itself (istioctl kube-inject or hand-written). */
+  /** The proxy comes from the workload template itself (istioctl kube-inject or hand-written) and no webhook re-injects it. */
   manual: boolean;
   /** Captured by ambient (annotation ambient.istio.io/redirection=enabled). */
   ambient: boolean;
+  /** ambient.istio.io/redirection=pending: ambient capture is in progress (partial). */
+  ambientPending?: boolean;
   /** Templates listed by the status annotation did not add a proxy (proxyless gRPC, custom templates). */
   proxyless: boolean;
 }
@@ -73,6 +78,32 @@ export function parseStatusAnnotation(value: string): InjectionStatus | string {
 export interface DetectionContext {
   /** The owning workload's pod template, when known. */
   template: PodRecord | null;
+  /**
+   * A webhook would inject the pod now. The webhook has no "already injected" skip: it strips what an
+   * earlier injection (sidecar.istio.io/status) added and renders again, merging a user-written
+   * istio-proxy over its own. So a proxy from the workload template is only manual when no webhook injects.
+   */
+  reinjected?: boolean;
+}
+
+/**
+ * A gateway or waypoint whose proxy is the workload itself: the gateway chart's Deployments and the ones
+ * istiod renders (kube-gateway.yaml, waypoint.yaml) run istio-proxy with `proxy router|waypoint`, carry no
+ * sidecar.istio.io/status (no webhook touched them), and istiod's carry gateway.istio.io/managed.
+ * Gateways injected with the `gateway` template have a status and are audited like sidecars.
+ */
+export function isOwnProxyGateway(pod: Pick<PodRecord, 'containers' | 'labels' | 'annotations'>): boolean {
+  if (pod.annotations[STATUS_ANNOTATION] !== undefined) return false;
+  const proxy = pod.containers.find((c) => c.name === PROXY_CONTAINER);
+  if (!proxy || !runsProxy(proxy.image)) return false;
+  return proxy.proxyRole === 'router' || proxy.proxyRole === 'waypoint' || pod.labels[MANAGED_GATEWAY_LABEL] !== undefined;
+}
+
+/** The image a user-written istio-proxy in the workload template keeps through injection (any but `auto`). */
+export function templateKeptImage(template: PodRecord | null): string | null {
+  if (!template || template.annotations[STATUS_ANNOTATION] !== undefined) return null;
+  const own = [...template.containers, ...template.initContainers].find((c) => c.name === PROXY_CONTAINER);
+  return own && runsProxy(own.image) ? own.image : null;
 }
 
 export function detectActual(pod: PodRecord, ctx: DetectionContext): { actual: ActualState; findings: Finding[] } {
@@ -98,11 +129,11 @@ export function detectActual(pod: PodRecord, ctx: DetectionContext): { actual: A
     } else status = parsed;
   }
 
+  const gateway = isOwnProxyGateway(pod);
   const templateProxy = ctx.template ? findProxy(ctx.template) : { mode: 'none' as ProxyMode };
   const templateStatus = ctx.template ? ctx.template.annotations[STATUS_ANNOTATION] !== undefined : false;
-  const manual =
-    (proxy.mode !== 'none' && (templateProxy.mode !== 'none' || templateStatus)) ||
-    (proxy.mode !== 'none' && statusText === undefined);
+  const fromTemplate = proxy.mode !== 'none' && (templateProxy.mode !== 'none' || templateStatus || statusText === undefined);
+  const manual = fromTemplate && !ctx.reinjected && !gateway;
   const viaInjector = statusText !== undefined && !manual;
 
   let revision: string | null = null;
@@ -114,16 +145,20 @@ export function detectActual(pod: PodRecord, ctx: DetectionContext): { actual: A
     else if (status) revision = 'default';
   }
 
+  const redirection = pod.annotations[REDIRECTION_ANNOTATION];
+  const ambient = redirection === 'enabled';
   const proxyless = viaInjector && proxy.mode === 'none';
+  const mode: ProxyMode = gateway ? 'gateway' : proxy.mode === 'none' && ambient ? 'ambient' : proxy.mode;
   return {
     actual: {
       injected: proxy.mode !== 'none',
       revision,
       image: proxy.image,
-      mode: proxy.mode,
+      mode,
       viaInjector,
       manual,
-      ambient: pod.annotations['ambient.istio.io/redirection'] === 'enabled',
+      ambient,
+      ...(redirection === 'pending' ? { ambientPending: true } : {}),
       proxyless,
     },
     findings,

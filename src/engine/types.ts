@@ -31,6 +31,8 @@ export interface ContainerRecord {
   name: string;
   image: string | null;
   restartPolicy?: string | null;
+  /** istio-proxy only, and only when not a sidecar: the role in its args `proxy router|waypoint`. */
+  proxyRole?: string;
 }
 
 export interface OwnerRef {
@@ -105,6 +107,8 @@ export interface WebhookRecord {
   objectSelector: LabelSelector | null;
   service: { namespace: string; name: string; path?: string | null; port?: number | null } | null;
   url: string | null;
+  /** Never (default) or IfNeeded. */
+  reinvocationPolicy?: string | null;
 }
 
 export interface WebhookConfigurationRecord {
@@ -126,10 +130,15 @@ export interface ConfigMapRecord {
 export interface ProxyConfigRecord {
   namespace: string;
   name: string;
-  /** spec.selector.matchLabels; null selects every workload of the namespace. */
+  /**
+   * spec.selector.matchLabels; null when there is no spec.selector at all (namespace-wide). A selector
+   * without labels (`selector: {}`) is {} and selects nothing.
+   */
   selector: Labels | null;
   /** spec.image.imageType; undefined when the resource sets no image at all. */
   imageType: string | undefined;
+  /** At each level Istio uses the oldest ProxyConfig. */
+  creationTimestamp?: string | null;
 }
 
 /** Everything the engine needs about a cluster. */

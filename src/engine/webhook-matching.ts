@@ -26,6 +26,10 @@ export interface InjectionWebhook {
   istioNamespace: string;
   interceptsPodCreate: boolean;
   deactivated: boolean;
+  /** Never (Istio's chart default) or IfNeeded (sidecarInjectorWebhook.reinvocationPolicy). */
+  reinvocationPolicy: 'Never' | 'IfNeeded';
+  /** clientConfig.url and no service: the istiod it calls runs outside this cluster (remote profile). */
+  url: string | null;
   namespaceSelector: CompiledSelector;
   objectSelector: CompiledSelector;
   lastChange: string | null;
@@ -105,6 +109,8 @@ export function collectInjectionWebhooks(configs: WebhookConfigurationRecord[]):
         tag: config.labels['istio.io/tag'] ?? null,
         istioNamespace: hook.service?.namespace ?? 'istio-system',
         interceptsPodCreate: (hook.rules ?? []).some(ruleInterceptsPodCreate),
+        reinvocationPolicy: hook.reinvocationPolicy === 'IfNeeded' ? 'IfNeeded' : 'Never',
+        url: hook.service ? null : hook.url,
         deactivated: isNeverMatch(namespaceSelector) || isNeverMatch(objectSelector),
         namespaceSelector,
         objectSelector,

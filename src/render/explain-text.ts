@@ -50,16 +50,20 @@ export function renderExplainText(e: InjectionExplanation, c: Palette): string {
   for (const w of e.webhooks) out.push(...webhookBlock(w, c).map((l) => `   ${l}`));
   if (e.injector) {
     out.push(`${step++}. Injector ${e.injector.configMap} (revision ${e.injector.revision}, policy ${JSON.stringify(e.injector.policy)}), checks in Istio's order`);
+    out.push(`   version: ${e.injector.version ?? 'unknown'} (${e.injector.versionSource}); rules: ${e.injector.rules}`);
     e.injector.steps.forEach((s, i) => {
       const marker = s.decisive ? c.bold(' <- decides') : '';
       out.push(`   ${String.fromCharCode(97 + i)}. ${s.check}: ${s.result}${marker}`);
     });
+    if (e.injector.admission?.accepted) out.push(`   admission: accepted (${e.injector.admission.checks.join('; ')})`);
+    else if (e.injector.admission) out.push(`   admission: ${c.red('REFUSED')}: the API server will not create the pod`);
     for (const o of e.otherInjectors) out.push(`   also matched: revision ${o.revision} (${o.configMap}) would ${o.inject ? 'inject' : 'not inject'}: ${o.rule}`);
   }
   if (e.actual) {
     out.push(`${step++}. Actual`);
     out.push(`   proxy: ${actualText({ actual: e.actual } as never)}; mode ${e.actual.mode}; image ${e.actual.image ?? '-'}`);
-    out.push(`   went through the injector: ${e.actual.viaInjector ? 'yes' : 'no'}${e.actual.manual ? ' (proxy is in the workload template: manual injection)' : ''}${e.actual.ambient ? '; captured by ambient' : ''}`);
+    const own = e.actual.mode === 'gateway' ? ' (a gateway or waypoint: the proxy is the workload itself, never drift)' : '';
+    out.push(`   went through the injector: ${e.actual.viaInjector ? 'yes' : 'no'}${e.actual.manual ? ' (proxy is in the workload template and no webhook re-injects it: manual injection)' : ''}${own}${e.actual.ambient ? '; captured by ambient' : ''}${e.actual.ambientPending ? '; ambient capture pending' : ''}`);
     if (e.expectedImage) out.push(`   expected image: ${e.expectedImage.image ?? 'unknown'} (${e.expectedImage.how})`);
   }
   if (e.pods && e.pods.length) {

@@ -22,9 +22,11 @@ function desired(p: PodAudit): string {
 export function actualText(p: PodAudit): string {
   const a = p.actual;
   const rev = a.revision ? ` (${a.revision})` : '';
+  if (a.mode === 'gateway') return `gateway${rev}`;
   if (a.injected) return `${a.mode === 'native-sidecar' ? 'native' : 'sidecar'}${rev}${a.manual ? ' manual' : ''}`;
   if (a.viaInjector) return `no proxy${rev}`;
   if (a.ambient) return 'ambient';
+  if (a.ambientPending) return 'ambient (pending)';
   return 'none';
 }
 

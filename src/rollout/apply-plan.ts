@@ -11,7 +11,7 @@ export interface RolloutTarget {
   getWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<WorkloadRecord | null>;
 }
 
-export type WorkloadOutcome = 'rolled-out' | 'failed' | 'timed-out' | 'not-started' | 'interrupted';
+export type WorkloadOutcome = 'rolled-out' | 'failed' | 'timed-out' | 'not-started' | 'interrupted' | 'blocked';
 
 export interface WorkloadResult {
   kind: WorkloadKind;
@@ -36,6 +36,11 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   now?: () => Date;
   onEvent?: (text: string) => void;
+  /**
+   * Checked on the workload as it is right before its restart: a reason it must not be restarted (the
+   * injector would refuse its new pods), or null. A blocked workload is skipped; the run goes on.
+   */
+  refusalOf?: (workload: WorkloadRecord) => string | null;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -86,6 +91,16 @@ export async function applyPlan(namespaces: NamespacePatch[], workloads: Workloa
     const record: WorkloadResult = { kind: w.kind, namespace: w.namespace, name: w.name, action, outcome: 'not-started', message: '' };
     results.set(w, record);
     const label = `${w.kind.toLowerCase()}/${w.name} -n ${w.namespace}`;
+    if (action === 'restart' && options.refusalOf) {
+      const current = await target.getWorkload(w.kind, w.namespace, w.name);
+      const refused = current ? options.refusalOf(current) : null;
+      if (refused) {
+        record.outcome = 'blocked';
+        record.message = `not restarted: ${refused}`;
+        emit(`${label} not restarted: the injector would refuse its new pods`);
+        return;
+      }
+    }
     if (action === 'restart') {
       await withConflictRetry(() => target.restartWorkload(w.kind, w.namespace, w.name, restartTimestamp(options.now?.() ?? new Date())));
       emit(`${label} restarted`);

@@ -35,7 +35,7 @@ export async function chooseAndConfirm(plan: RolloutPlan, context: PromptContext
       checked: true,
     })),
     ...plan.workloads
-      .filter((w) => w.action !== 'skip')
+      .filter((w) => w.action === 'restart' || w.action === 'wait')
       .map((w) => ({
         name: `${w.action} ${w.kind.toLowerCase()}/${w.name} -n ${w.namespace} (${w.drifted}/${w.pods} pods drift: ${w.drift.join(', ')})`,
         value: { kind: 'wl', item: w } as Choice,

@@ -36,17 +36,17 @@ describe('status --demo', () => {
     const report = JSON.parse(r.stdout);
     expect(report.injectors.map((i: { revision: string }) => i.revision).sort()).toEqual(['canary', 'stable']);
     const stable = report.injectors.find((i: { revision: string }) => i.revision === 'stable');
-    expect(stable).toMatchObject({ configuration: 'istio-sidecar-injector-stable', tags: ['prod'], configMap: 'istio-system/istio-sidecar-injector-stable', policy: 'enabled', proxyImage: 'docker.io/istio/proxyv2:1.23.2' });
-    expect(report.namespaces).toEqual([expect.objectContaining({ name: 'shop', revision: 'canary', pods: 5, injected: 4, drifted: 4, findings: [] })]);
+    expect(stable).toMatchObject({ configuration: 'istio-sidecar-injector-stable', tags: ['prod'], configMap: 'istio-system/istio-sidecar-injector-stable', policy: 'enabled', proxyImage: 'docker.io/istio/proxyv2:1.26.2' });
+    expect(report.namespaces).toEqual([expect.objectContaining({ name: 'shop', revision: 'canary', pods: 6, injected: 5, drifted: 4, findings: [] })]);
     const cart = report.pods.find((p: { name: string }) => p.name.startsWith('cart-'));
     expect(cart).toMatchObject({
       namespace: 'shop',
       workload: { kind: 'Deployment', name: 'cart' },
       desired: { inject: true, revision: 'canary' },
-      actual: { injected: true, revision: 'stable', image: 'docker.io/istio/proxyv2:1.23.2', mode: 'native-sidecar', viaInjector: true },
+      actual: { injected: true, revision: 'stable', image: 'docker.io/istio/proxyv2:1.26.2', mode: 'native-sidecar', viaInjector: true },
       drift: ['RevisionMismatch'],
     });
-    expect(report.summary).toMatchObject({ namespaces: 1, pods: 5, injected: 4, drifted: 4, byDrift: { RevisionMismatch: 2, StaleTemplate: 1, MissingSidecar: 1 } });
+    expect(report.summary).toMatchObject({ namespaces: 1, pods: 6, injected: 5, drifted: 4, byDrift: { RevisionMismatch: 2, StaleTemplate: 1, MissingSidecar: 1 } });
   });
 
   it('-o yaml carries the same report', async () => {
@@ -74,7 +74,7 @@ describe('status --demo', () => {
     expect(wide.stdout.split('\n').find((l) => l.startsWith('NAMESPACE   POD'))).toMatch(/IMAGE\s+REASON$/);
     const bare = await runCli(['status', '--demo', '--no-headers', '-n', 'shop']);
     expect(bare.stdout).not.toMatch(/NAMESPACE|namespaces,/);
-    expect(bare.stdout).toMatch(/^shop\s+istio\.io\/rev=canary\s+canary\s+5/);
+    expect(bare.stdout).toMatch(/^shop\s+istio\.io\/rev=canary\s+canary\s+6/);
   });
 
   it('--exit-code exits 3 on drift and 0 when clean', async () => {

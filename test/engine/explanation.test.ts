@@ -64,11 +64,19 @@ describe('explainPod', () => {
 });
 
 describe('explainTemplate', () => {
-  it('a Deployment whose template already carries istio-proxy is a manual sidecar', () => {
-    const w = workload('Deployment', 'manual', { containers: [APP, classicProxy()] }, 'inj');
-    const e = explainTemplate(ctx, { kind: 'Deployment', namespace: 'inj', name: 'manual' }, w.template);
+  it('a Deployment whose template already carries istio-proxy, where no webhook injects, is a manual sidecar', () => {
+    const w = workload('Deployment', 'manual', { containers: [APP, classicProxy()] }, 'plain');
+    const e = explainTemplate(ctx, { kind: 'Deployment', namespace: 'plain', name: 'manual' }, w.template);
     expect(e.findings.map((f) => f.code)).toContain('ManualSidecar');
     expect(e.actual).toBeNull();
+    expect(e.decision).toMatchObject({ inject: false });
+  });
+
+  // istio-fidelity.md section 4 (was: ManualSidecar): the webhook merges the template's istio-proxy into its own.
+  it('a Deployment whose template carries istio-proxy where a webhook injects is re-injected, not manual', () => {
+    const w = workload('Deployment', 'manual', { containers: [APP, classicProxy()] }, 'inj');
+    const e = explainTemplate(ctx, { kind: 'Deployment', namespace: 'inj', name: 'manual' }, w.template);
+    expect(e.findings.map((f) => f.code)).not.toContain('ManualSidecar');
     expect(e.decision).toMatchObject({ inject: true, revision: 'default' });
   });
 

@@ -83,7 +83,7 @@ export function ns(name: string, labels: Labels = {}): NamespaceRecord {
   return { name, labels };
 }
 
-export const PROXY_IMAGE = 'docker.io/istio/proxyv2:1.24.0';
+export const PROXY_IMAGE = 'docker.io/istio/proxyv2:1.28.0';
 
 export function classicProxy(image: string | null = PROXY_IMAGE): ContainerRecord {
   return { name: 'istio-proxy', image };
@@ -157,7 +157,7 @@ export function valuesJson(v: InjectorValues = {}): string {
   return JSON.stringify({
     global: {
       hub: v.hub ?? 'docker.io/istio',
-      tag: v.tag ?? '1.24.0',
+      tag: v.tag ?? '1.28.0',
       variant: v.variant ?? '',
       proxy: { image: v.proxyImage ?? 'proxyv2', autoInject: 'enabled' },
       proxy_init: { image: 'proxyv2' },

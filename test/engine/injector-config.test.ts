@@ -7,6 +7,7 @@ import {
   meshConfigMapName,
   parseInjectorConfig,
   parseMeshConfig,
+  renderableTemplates,
   templatesAddProxy,
   templatesFor,
 } from '../../src/engine/injector-config.js';
@@ -43,7 +44,7 @@ describe('the modern golden install (istiod-default-golden.yaml)', () => {
     expect(config.injectedAnnotations).toEqual({});
     expect(config.defaultTemplates).toEqual(['sidecar']);
     // `template: "{{ Template_Version_And_Istio_Version_Mismatched_Check_Installation }}"` is not a legacy template.
-    expect(config.legacyTemplate).toBe(false);
+    expect(config.legacyTemplate).toBeNull();
   });
 
   it('knows which templates add an istio-proxy container', () => {
@@ -71,7 +72,7 @@ describe('the modern golden install (istiod-default-golden.yaml)', () => {
 
   it('the mesh ConfigMap of the golden sets rootNamespace istio-control and no image', () => {
     const mesh = parseMeshConfig(fixtureConfigMap(GOLDEN, 'istio'));
-    expect(mesh).toEqual({ imageType: undefined, rootNamespace: 'istio-control', findings: [] });
+    expect(mesh).toEqual({ imageType: undefined, rootNamespace: 'istio-control', configMap: 'istio-system/istio', lastChange: null, findings: [] });
   });
 });
 
@@ -90,6 +91,7 @@ describe('the 1.3-era ConfigMaps (single `template:`)', () => {
     expect(config).toMatchObject({
       policy: 'enabled',
       legacyTemplate: true,
+      version: { major: 1, minor: 3, patch: 1 },
       defaultTemplates: ['sidecar'],
       hub: 'registry.istio.io/release',
       tag: '1.3.1',
@@ -99,8 +101,9 @@ describe('the 1.3-era ConfigMaps (single `template:`)', () => {
     });
     expect(config.alwaysInjectSelector).toEqual([]);
     expect(config.neverInjectSelector).toEqual([]);
-    // The single template is the sidecar template and adds istio-proxy.
-    expect(Object.fromEntries(config.templates)).toEqual({ sidecar: true });
+    // The single template is the sidecar template and adds istio-proxy; istiod < 1.10 renders it as "sidecar".
+    expect(Object.fromEntries(config.templates)).toEqual({});
+    expect(Object.fromEntries(renderableTemplates(config))).toEqual({ sidecar: true });
   });
 });
 
@@ -252,7 +255,7 @@ describe('config', () => {
     expect(config.defaultTemplates).toEqual(['sidecar', 'extra']);
     expect(config.aliases).toEqual({ both: ['sidecar', 'extra'] });
     expect(Object.fromEntries(config.templates)).toEqual({ sidecar: true, extra: false });
-    expect(config.legacyTemplate).toBe(false);
+    expect(config.legacyTemplate).toBeNull();
   });
 
   it('defaultTemplates defaults to [sidecar]', () => {
@@ -274,7 +277,8 @@ describe('templates for a pod', () => {
 
   it.each<[Record<string, string>, string[], boolean | null]>([
     [{}, ['sidecar'], true],
-    [{ 'inject.istio.io/templates': '' }, ['sidecar'], true],
+    // selectTemplates: the annotation, when present, is split without dropping empty names (the injector then refuses the pod).
+    [{ 'inject.istio.io/templates': '' }, [''], null],
     [{ 'inject.istio.io/templates': 'gateway' }, ['gateway'], true],
     [{ 'inject.istio.io/templates': 'grpc-simple' }, ['grpc-simple'], false],
     [{ 'inject.istio.io/templates': 'custom' }, ['custom'], false],
@@ -311,7 +315,7 @@ describe('mesh ConfigMap', () => {
   });
 
   it('a missing mesh ConfigMap means defaults', () => {
-    expect(parseMeshConfig(undefined)).toEqual({ imageType: undefined, rootNamespace: 'istio-system', findings: [] });
+    expect(parseMeshConfig(undefined)).toEqual({ imageType: undefined, rootNamespace: 'istio-system', configMap: null, lastChange: null, findings: [] });
   });
 });
 

@@ -27,7 +27,7 @@ const T0 = '2024-01-01T00:00:00Z'; // when the control plane was last changed
 const CREATED = '2024-06-01T00:00:00Z'; // when the pods were created
 const LATER = '2024-07-01T00:00:00Z';
 
-const DEFAULT_IMAGE = 'docker.io/istio/proxyv2:1.24.0';
+const DEFAULT_IMAGE = 'docker.io/istio/proxyv2:1.28.0';
 const CANARY_IMAGE = 'docker.io/istio/proxyv2:1.25.0';
 
 interface WorldOptions {
@@ -101,7 +101,7 @@ describe('drift codes', () => {
     // variants (distroless, debug) taken into account ...; pods that pin sidecar.istio.io/proxyImage are exempt"
     ['ProxyImageMismatch: older proxy', injectedPod('default', { namespace: 'inj' }, { image: 'docker.io/istio/proxyv2:1.23.0' }), ['ProxyImageMismatch']],
     ['ProxyImageMismatch: native sidecar, older proxy', injectedPod('default', { namespace: 'inj' }, { image: 'docker.io/istio/proxyv2:1.23.0', native: true }), ['ProxyImageMismatch']],
-    ['ProxyImageMismatch: other hub', injectedPod('default', { namespace: 'inj' }, { image: 'gcr.io/istio-release/proxyv2:1.24.0' }), ['ProxyImageMismatch']],
+    ['ProxyImageMismatch: other hub', injectedPod('default', { namespace: 'inj' }, { image: 'gcr.io/istio-release/proxyv2:1.28.0' }), ['ProxyImageMismatch']],
     ['ProxyImageMismatch: compared with the injector of its own revision', injectedPod('canary', { namespace: 'canary' }, { image: DEFAULT_IMAGE }), ['ProxyImageMismatch']],
     ['pinned sidecar.istio.io/proxyImage is exempt', injectedPod('default', { namespace: 'inj', annotations: { 'sidecar.istio.io/proxyImage': 'example.com/custom-proxy:7' } }, { image: 'example.com/custom-proxy:7' }), []],
     ['pinned image is exempt even when it differs from the annotation', injectedPod('default', { namespace: 'inj', annotations: { 'sidecar.istio.io/proxyImage': 'example.com/custom-proxy:7' } }, { image: 'docker.io/istio/proxyv2:1.20.0' }), []],
@@ -227,7 +227,9 @@ describe('StaleTemplate: "the injector\'s ConfigMap or webhook configuration cha
 
 describe('pod findings', () => {
   const proxyTemplate = workload('Deployment', 'manual', { containers: [APP, classicProxy()], initContainers: [ISTIO_INIT], annotations: { 'sidecar.istio.io/status': statusAnnotation({ revision: 'default' }) } }, 'inj');
-  const manualWorld = world({ extra: { workloads: [proxyTemplate] } });
+  // The same kube-injected template where no webhook injects (istio-fidelity.md section 4: only then is it manual).
+  const plainTemplate = { ...proxyTemplate, namespace: 'plain', template: { ...proxyTemplate.template, namespace: 'plain' } };
+  const manualWorld = world({ extra: { workloads: [proxyTemplate, plainTemplate] } });
 
   // [name, context, pod, expected finding codes]
   it.each<[string, ClusterContext, PodRecord, string[]]>([
@@ -242,7 +244,9 @@ describe('pod findings', () => {
     ['MultipleInjectors: default MWC and tag default both inject', world({ webhooks: [webhookConfig('a', T0), webhookConfig('e', T0)] }), pod({ namespace: 'inj' }), ['MultipleInjectors']],
     ['no MultipleInjectors once the old default is deactivated', world({ webhooks: [webhookConfigurationRecord(deactivateRaw('a')), webhookConfig('e', T0)] }), pod({ namespace: 'inj' }), []],
     // ManualSidecar: "the proxy comes from the workload template itself"
-    ['ManualSidecar: the Deployment template carries istio-proxy', manualWorld, injectedPod('default', { namespace: 'inj', owner: { kind: 'ReplicaSet', name: 'manual-5d8f7' }, labels: { 'pod-template-hash': '5d8f7' } }), ['ManualSidecar']],
+    ['ManualSidecar: the Deployment template carries istio-proxy and no webhook injects', manualWorld, injectedPod('default', { namespace: 'plain', owner: { kind: 'ReplicaSet', name: 'manual-5d8f7' }, labels: { 'pod-template-hash': '5d8f7' } }), ['ManualSidecar']],
+    // Was ManualSidecar before the reference's re-injection rule: the webhook re-injects a kube-injected template.
+    ['no ManualSidecar: the Deployment template carries istio-proxy but the webhook re-injects it', manualWorld, injectedPod('default', { namespace: 'inj', owner: { kind: 'ReplicaSet', name: 'manual-5d8f7' }, labels: { 'pod-template-hash': '5d8f7' } }), []],
     ['ManualSidecar: a bare pod with istio-proxy and no status', BASE, pod({ namespace: 'plain', containers: [APP, classicProxy()] }), ['ManualSidecar']],
     // InvalidInjectValue: "sidecar.istio.io/inject is neither "true" nor "false""
     ['InvalidInjectValue: annotation "yes"', BASE, pod({ namespace: 'plain', annotations: { [INJ]: 'yes' } }), ['InvalidInjectValue']],

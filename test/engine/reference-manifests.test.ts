@@ -52,6 +52,12 @@ function podFrom(key: PodKey, namespace: string, created = '2024-06-01T00:00:00Z
 /** The golden install (mesh ConfigMap, injector ConfigMap, webhook configuration), optionally with other hub/tag. */
 function golden(values?: { hub: string; tag: string }): RawObject[] {
   const objects = fixtureObjects(GOLDEN);
+  // Istio's TestInjection renders custom-template.yaml with an injector that also has a template "custom"
+  // (it rewrites the app container and adds no proxy); without it the injector would refuse the pod.
+  const injector = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'istio-sidecar-injector')!;
+  const config = yaml.load(injector.data.config) as { templates: Record<string, string> };
+  config.templates.custom = 'spec:\n  containers:\n  - name: hello\n    env:\n    - {name: SOME_ENV, value: "true"}\n';
+  injector.data.config = yaml.dump(config);
   if (values) {
     const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'istio-sidecar-injector')!;
     const v = JSON.parse(cm.data.values);

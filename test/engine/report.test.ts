@@ -35,7 +35,7 @@ describe('injectors', () => {
       tags: [],
       configMap: 'istio-system/istio-sidecar-injector',
       policy: 'enabled',
-      proxyImage: 'docker.io/istio/proxyv2:1.24.0',
+      proxyImage: 'docker.io/istio/proxyv2:1.28.0',
     });
   });
 

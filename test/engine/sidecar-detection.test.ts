@@ -12,7 +12,7 @@ describe('findProxy (FindSidecar + hasIstioProxy)', () => {
   it.each<[string, ContainerRecord[], ContainerRecord[], string, string | null]>([
     ['classic sidecar', [APP, classicProxy()], [ISTIO_INIT], 'sidecar', PROXY_IMAGE],
     ['native sidecar (init container with restartPolicy Always)', [APP], [ISTIO_INIT, nativeProxy()], 'native-sidecar', PROXY_IMAGE],
-    ['gateway: istio-proxy is the only container', [classicProxy('docker.io/istio/proxyv2:1.24.0-distroless')], [], 'sidecar', 'docker.io/istio/proxyv2:1.24.0-distroless'],
+    ['gateway: istio-proxy is the only container', [classicProxy('docker.io/istio/proxyv2:1.28.0-distroless')], [], 'sidecar', 'docker.io/istio/proxyv2:1.28.0-distroless'],
     ['no istio-proxy', [APP], [ISTIO_INIT], 'none', null],
     ['istio-proxy with an empty image is not a proxy', [APP, classicProxy(null)], [], 'none', null],
     ['native istio-proxy with an empty image is not a proxy', [APP], [nativeProxy(null)], 'none', null],

@@ -46,7 +46,7 @@ describe('authentication and TLS', () => {
     });
     const r = await runCli(['status', '-n', 'shop', '-o', 'json', '--kubeconfig', path]);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).summary.pods).toBe(5);
+    expect(JSON.parse(r.stdout).summary.pods).toBe(6);
   });
 
   it('a rejected token is one clear line, and credentials never appear, even with --debug', async () => {

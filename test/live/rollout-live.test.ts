@@ -55,16 +55,23 @@ describe.concurrent('rollout against a live cluster with controllers', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = json(r);
     expect(out.result.stoppedBy).toBeNull();
-    const planned = out.plan.workloads.filter((w: { action: string }) => w.action !== 'skip');
+    const planned = out.plan.workloads.filter((w: { action: string }) => w.action === 'restart' || w.action === 'wait');
     expect(planned.map((w: { namespace: string; kind: string; name: string }) => `${w.namespace}/${w.kind}/${w.name}`)).toEqual([
       'bookinfo/Deployment/details-v1',
       'bookinfo/Deployment/ratings-v1',
       'migrating/Deployment/orders',
+      // kube-injected with an old proxy: the webhook re-injects it on restart.
+      'monitoring/Deployment/prometheus',
       'shop/Deployment/cart',
       'shop/Deployment/checkout',
       'staging/Deployment/inventory',
     ]);
     expect(out.result.workloads.map((w: { outcome: string }) => w.outcome)).toEqual(planned.map(() => 'rolled-out'));
+    // The canary injector would refuse search's new pods: planned as blocked, never restarted.
+    const blocked = out.plan.workloads.filter((w: { action: string }) => w.action === 'blocked');
+    expect(blocked.map((w: { namespace: string; name: string }) => `${w.namespace}/${w.name}`)).toEqual(['shop/search']);
+    expect(blocked[0].reason).toContain('requested template "debug-tools" not found');
+    expect(patches(c, 'deployments', 'shop', 'search')).toEqual([]);
     expect(out.plan.manual.map((m: { kind: string; name: string }) => `${m.kind}/${m.name}`).sort()).toEqual(['Job/db-migrate-29410560', 'Pod/toolbox']);
     // Only the manual actions still drift.
     expect(out.remainingDrift.map((p: PodReport) => `${p.namespace}/${p.name}`).sort()).toEqual(manualPods.map((p) => `${p.namespace}/${p.name}`));
@@ -121,7 +128,7 @@ describe.concurrent('rollout against a live cluster with controllers', () => {
       for (const pod of pods) {
         expect(JSON.parse(pod.metadata.annotations['sidecar.istio.io/status']).revision, pod.metadata.name).toBe('canary');
         const proxy = pod.spec.initContainers.find((x: { name: string }) => x.name === 'istio-proxy');
-        expect(proxy.image).toBe('docker.io/istio/proxyv2:1.24.0');
+        expect(proxy.image).toBe('docker.io/istio/proxyv2:1.28.0');
       }
     }
     const status = json(await live(c, ['status', '-n', 'shop', '-o', 'json']));
@@ -214,7 +221,7 @@ describe.concurrent('rollout against a live cluster with controllers', () => {
     const second = await live(c, ['rollout', '-n', 'shop', '--yes', '--max-concurrent', '1', '--timeout', '60s', '-o', 'json']);
     expect(second.code, second.stderr).toBe(0);
     const out = json(second);
-    expect(out.plan.workloads.map((w: { name: string; action: string }) => `${w.name}:${w.action}`)).toEqual(['checkout:restart']);
+    expect(out.plan.workloads.map((w: { name: string; action: string }) => `${w.name}:${w.action}`)).toEqual(['checkout:restart', 'search:blocked']);
     expect(out.result.workloads.map((w: { name: string; outcome: string }) => `${w.name}:${w.outcome}`)).toEqual(['checkout:rolled-out']);
     expect(patches(c, 'deployments', 'shop', 'cart')).toHaveLength(1);
     expect(patches(c, 'deployments', 'shop', 'checkout')).toHaveLength(1);

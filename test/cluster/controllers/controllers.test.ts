@@ -92,7 +92,7 @@ describe.skipIf(!kubectlAvailable)('controllers with kubectl rollout', () => {
       // The engine agrees: desired canary, actual canary with the image it expects, no drift.
       const result = audit(c, pod);
       expect(result.desired).toMatchObject({ inject: true, revision: 'canary' });
-      expect(result.actual).toMatchObject({ injected: true, viaInjector: true, mode: 'native-sidecar', revision: 'canary', image: 'docker.io/istio/proxyv2:1.24.0' });
+      expect(result.actual).toMatchObject({ injected: true, viaInjector: true, mode: 'native-sidecar', revision: 'canary', image: 'docker.io/istio/proxyv2:1.28.0' });
       expect(result.actual.expectedImage).toBe(proxyOf(pod).image);
       expect(result.drift).toEqual([]);
     }
@@ -115,7 +115,7 @@ describe.skipIf(!kubectlAvailable)('controllers with kubectl rollout', () => {
     expect(ready(pod)).toBe(true);
     // bookinfo is istio.io/rev=prod, a tag of stable.
     const result = audit(c, pod);
-    expect(result.actual).toMatchObject({ revision: 'stable', image: 'docker.io/istio/proxyv2:1.23.2', mode: 'native-sidecar' });
+    expect(result.actual).toMatchObject({ revision: 'stable', image: 'docker.io/istio/proxyv2:1.26.2', mode: 'native-sidecar' });
     expect(proxyOf(pod).resources.requests).toEqual({ cpu: '200m', memory: '256Mi' });
     expect(result.drift).toEqual([]);
   });
@@ -243,7 +243,7 @@ describe('the injection webhook on pod create', () => {
     await c.controllers!.settle();
     const stored = c.store.get('Pod', 'shop', 'debug')!;
     expect(ready(stored)).toBe(true);
-    expect(proxyOf(stored).image).toBe('docker.io/istio/proxyv2:1.24.0');
+    expect(proxyOf(stored).image).toBe('docker.io/istio/proxyv2:1.28.0');
     expect(audit(c, stored)).toMatchObject({ desired: { revision: 'canary' }, actual: { revision: 'canary', viaInjector: true }, drift: [] });
   });
 
@@ -263,7 +263,7 @@ describe('the injection webhook on pod create', () => {
     }
     // Pinned image and image type: what the engine expects is what the pod gets.
     const pinned = create(pod('bookinfo', 'pinned', { annotations: { 'sidecar.istio.io/proxyImageType': 'distroless' } }));
-    expect(proxyOf(pinned).image).toBe('docker.io/istio/proxyv2:1.23.2-distroless');
+    expect(proxyOf(pinned).image).toBe('docker.io/istio/proxyv2:1.26.2-distroless');
     expect(audit(c, pinned).drift).toEqual([]);
   });
 

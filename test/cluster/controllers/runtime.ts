@@ -1,6 +1,7 @@
 // What the simulated controllers share: indexed reads of the store (pods and ReplicaSets by owner),
 // writes that happen only when something changed, deterministic names, node and IP assignment.
 import { isDeepStrictEqual } from 'node:util';
+import { ApiError } from '../status.js';
 import { typeForKind, type ResourceType } from '../resources.js';
 import type { ObjectStore } from '../store.js';
 import { timestamp } from '../store.js';
@@ -106,11 +107,27 @@ export class Runtime {
     this.writes++;
   }
 
-  /** Creates a pod through the API server's create path (defaults, the injection webhook). */
-  createPod(pod: RawObject): void {
-    this.store.create(pod, { manager: MANAGER });
+  /**
+   * Creates a pod through the API server's create path (defaults, the injection webhook). A refused pod
+   * (a webhook answered allowed: false) is not created: the controller records FailedCreate and retries later.
+   */
+  createPod(pod: RawObject): boolean {
+    try {
+      this.store.create(pod, { manager: MANAGER });
+    } catch (err) {
+      if (err instanceof ApiError) {
+        this.failedCreates.push({ namespace: String(pod.metadata?.namespace ?? ''), message: err.message });
+        if (this.failedCreates.length > 100) this.failedCreates.shift();
+        return false;
+      }
+      throw err;
+    }
     this.writes++;
+    return true;
   }
+
+  /** Pod creations the API server refused (FailedCreate events), oldest first. */
+  readonly failedCreates: { namespace: string; message: string }[] = [];
 
   createObject(object: RawObject): RawObject {
     const entry = this.store.create(object, { manager: MANAGER });

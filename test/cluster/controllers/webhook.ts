@@ -6,6 +6,7 @@ import { decideCached, injectorConfigOf, type Decision } from '../../../src/engi
 import { parseMeshConfig } from '../../../src/engine/injector-config.js';
 import { effectiveImageType, expectedProxyImage } from '../../../src/engine/proxy-image.js';
 import { addObject, emptyState, podRecord } from '../../../src/cluster/records.js';
+import { ApiError } from '../status.js';
 import type { ObjectStore } from '../store.js';
 import type { RawObject } from '../types.js';
 
@@ -91,6 +92,11 @@ export class SidecarInjector {
   /** Mutates `pod` (about to be created) as the injecting istiod would; returns what was decided and done. */
   inject(pod: RawObject): InjectionResult {
     const decision = this.decide(pod);
+    if (decision.refusal) {
+      // RunTemplate failed: the webhook answers allowed: false and the API server refuses the pod.
+      const r = decision.refusal;
+      throw new ApiError(400, 'BadRequest', `admission webhook "${r.hook.webhook}" denied the request: ${r.rejections.map((x) => x.message).join('; ')}`);
+    }
     if (!decision.inject || decision.revision === null) return { decision, applied: 'none', image: null };
     const ctx = this.ctx();
     const revision = decision.revision;

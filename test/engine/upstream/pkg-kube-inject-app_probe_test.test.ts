@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { findProxy } from '../../../src/engine/sidecar-detection.js';
 import type { ContainerRecord } from '../../../src/engine/types.js';
 
-const IMAGE = 'docker.io/istio/proxyv2:1.24.0';
+const IMAGE = 'docker.io/istio/proxyv2:1.28.0';
 
 type Row = [name: string, containers: string[], initContainers: string[], want: 'sidecar' | 'native-sidecar' | 'none'];
 
