@@ -8,7 +8,12 @@ export const sourceFlags = {
   context: Flags.string({ description: 'kubeconfig context to use (default: the current context)', helpGroup: 'CLUSTER' }),
   'request-timeout': Flags.string({ description: 'timeout of each API request, e.g. 30s, 1m (0 = none)', default: '30s', helpGroup: 'CLUSTER' }),
   'chunk-size': Flags.integer({ description: 'list large collections in pages of this many objects (0 = no paging)', default: 500, min: 0, helpGroup: 'CLUSTER' }),
-  snapshot: Flags.string({ description: 'read cluster state from files (kind: List, multi-document YAML/JSON, a directory, or - for stdin)', helpGroup: 'CLUSTER', exclusive: ['demo'] }),
+  snapshot: Flags.string({
+    description: 'read cluster state from files (kind: List, multi-document YAML/JSON, a directory, or - for stdin); repeat to add files, e.g. the config cluster\'s injector ConfigMap for a remote cluster',
+    helpGroup: 'CLUSTER',
+    exclusive: ['demo'],
+    multiple: true,
+  }),
   demo: Flags.boolean({ description: 'use the bundled demo cluster state', helpGroup: 'CLUSTER', exclusive: ['snapshot'] }),
   debug: Flags.boolean({ description: 'print stack traces of errors', hidden: true }),
 };
@@ -22,7 +27,7 @@ export interface SourceFlagValues {
   context?: string;
   'request-timeout'?: string;
   'chunk-size'?: number;
-  snapshot?: string;
+  snapshot?: string[];
   demo?: boolean;
 }
 
@@ -44,7 +49,7 @@ export function parseDuration(text: string, flag: string): number {
 
 export async function openSource(flags: SourceFlagValues): Promise<ClusterSource> {
   if (flags.demo) return (await import('../cluster/demo-state.js')).demoSource();
-  if (flags.snapshot) return (await import('../cluster/snapshot-source.js')).SnapshotSource.fromPath(flags.snapshot);
+  if (flags.snapshot?.length) return (await import('../cluster/snapshot-source.js')).SnapshotSource.fromPaths(flags.snapshot);
   const { LiveSource } = await import('../cluster/live-source.js');
   return LiveSource.open({
     kubeconfig: flags.kubeconfig,

@@ -121,7 +121,14 @@ export class SnapshotSource implements ClusterSource {
   ) {}
 
   static fromPath(path: string): SnapshotSource {
-    return new SnapshotSource(stateFromObjects(readSnapshotObjects(path), path === '-' ? '<stdin>' : path), { type: 'snapshot', location: path });
+    return SnapshotSource.fromPaths([path]);
+  }
+
+  /** Several snapshots read as one state (e.g. a remote cluster plus its config cluster's injector ConfigMap). */
+  static fromPaths(paths: string[]): SnapshotSource {
+    const objects = paths.flatMap((p) => readSnapshotObjects(p));
+    const name = paths.map((p) => (p === '-' ? '<stdin>' : p)).join(', ');
+    return new SnapshotSource(stateFromObjects(objects, name), { type: 'snapshot', location: paths.join(',') });
   }
 
   info(): SourceInfo {

@@ -127,7 +127,7 @@ function sourceFlagsOf(line: ParsedLine): SourceFlagValues {
     context: str('context'),
     // A TAB should not hang for kubectl's 30 s default.
     'request-timeout': str('request-timeout') ?? '5s',
-    snapshot: str('snapshot'),
+    snapshot: str('snapshot') === undefined ? undefined : [str('snapshot') as string],
     demo: line.flags.demo === true,
   };
 }

@@ -105,10 +105,10 @@ function admission(config: InjectorConfig, pod: PodRecord): { accepted: boolean;
     ];
     return { accepted: true, checks, steps: [] };
   }
-  const steps = refusals.map((r) => ({
+  const steps = refusals.map((r, i) => ({
     check: r.rule === 'validateAnnotations' ? 'validateAnnotations' : 'templates',
     result: `${r.annotation ? `annotation ${r.annotation}=${JSON.stringify(r.value)}: ` : ''}${r.message}: the webhook refuses the pod (allowed: false)`,
-    decisive: true,
+    decisive: i === 0,
   }));
   return { accepted: false, checks: steps.map((s) => `${s.check}: ${s.result}`), steps };
 }

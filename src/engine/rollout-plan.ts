@@ -170,11 +170,12 @@ export function planRollout(state: ClusterState, options: PlanOptions): RolloutP
         workloads.push({ ...base, action: 'blocked', reason: refused });
         continue;
       }
-      if (g.drifted === 0) continue;
+      // Pods refused for their own (older) annotations while the current template is accepted: a restart fixes them.
       const { action, reason } = record ? workloadAction(record) : { action: 'skip' as const, reason: `${g.kind.toLowerCase()} not found (pods are orphaned)` };
       if (action === 'manual') manual.push({ kind: g.kind as ManualAction['kind'], namespace: g.namespace, name: g.name, pods: g.pods, drift, reason });
       else workloads.push({ ...base, action, reason });
     } else {
+      if (g.drifted === 0) continue;
       const reason =
         g.kind === 'Pod'
           ? 'bare pod: re-create it from its manifest'

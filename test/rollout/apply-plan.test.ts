@@ -102,3 +102,20 @@ describe('applyPlan', () => {
     expect(restartTimestamp(new Date('2026-01-02T03:04:05.678Z'))).toBe('2026-01-02T03:04:05Z');
   });
 });
+
+describe('applyPlan: the template is checked again right before each restart', () => {
+  it('a workload whose current template the injector would refuse is not restarted; the run goes on', async () => {
+    const { target, log } = fakeTarget({});
+    const r = await applyPlan([], [wl('a'), wl('b')], target, {
+      maxConcurrent: 1,
+      timeoutMs: 5000,
+      pollMs: 1,
+      now,
+      refusalOf: (w) => (w.name === 'a' ? 'InjectionRejected: istiod canary would refuse its new pods' : null),
+    });
+    expect(log).toEqual(['restart Deployment/ns/b 2026-11-23T10:00:00Z']);
+    expect(r.workloads.map((w) => `${w.name}:${w.outcome}`)).toEqual(['a:blocked', 'b:rolled-out']);
+    expect(r.workloads[0]!.message).toContain('InjectionRejected');
+    expect(r.stoppedBy).toBeNull();
+  });
+});

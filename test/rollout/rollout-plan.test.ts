@@ -93,3 +93,33 @@ describe('planRollout: workloads whose rollout cannot help', () => {
     expect(plan.manual).toEqual([expect.objectContaining({ kind: 'StatefulSet', name: 'db', reason: expect.stringMatching(/OnDelete/) })]);
   });
 });
+
+describe('planRollout: workloads the injector would refuse are blocked, never restarted', () => {
+  const badTemplate = (name: string, annotations: Record<string, string>) =>
+    deployment('shop', name, {}, { template: { metadata: { labels: { app: name }, annotations }, spec: { containers: [{ name: 'app', image: 'app:1' }] } } });
+  const refused = { 'traffic.sidecar.istio.io/excludeOutboundPorts': '5432,redis' };
+
+  it('a drifted Deployment whose template is refused: blocked, with the annotation and the rule', () => {
+    const state = cluster([badTemplate('ledger', refused), pod('shop', 'ledger-abc12-x', { kind: 'ReplicaSet', name: 'ledger-abc12' }, 'stable')]);
+    const plan = planRollout(state, { namespaces: ['shop'], change: { kind: 'revision', revision: 'canary' } });
+    const ledger = plan.workloads.find((w) => w.name === 'ledger')!;
+    expect(ledger.action).toBe('blocked');
+    expect(ledger.reason).toContain('traffic.sidecar.istio.io/excludeOutboundPorts="5432,redis"');
+    expect(ledger.reason).toContain("failed parsing port 'redis'");
+    expect(plan.workloads.find((w) => w.name === 'cart')!.action).toBe('restart');
+  });
+
+  it('pods that carry the refused annotation and do not drift otherwise: still listed as blocked', () => {
+    const p = pod('shop', 'ledger-abc12-x', { kind: 'ReplicaSet', name: 'ledger-abc12' }, 'stable');
+    p.metadata.annotations = { ...p.metadata.annotations, ...refused };
+    const plan = planRollout(cluster([badTemplate('ledger', refused), p]), { namespaces: ['shop'], change: { kind: 'none' } });
+    expect(plan.workloads.map((w) => `${w.name}:${w.action}`)).toEqual(['ledger:blocked']);
+  });
+
+  it('the template decides, not the running pods: a fixed template is restarted', () => {
+    const p = pod('shop', 'ledger-abc12-x', { kind: 'ReplicaSet', name: 'ledger-abc12' }, 'stable');
+    p.metadata.annotations = { ...p.metadata.annotations, ...refused };
+    const plan = planRollout(cluster([badTemplate('ledger', {}), p]), { namespaces: ['shop'], change: { kind: 'revision', revision: 'canary' } });
+    expect(plan.workloads.find((w) => w.name === 'ledger')?.action).toBe('restart');
+  });
+});

@@ -18,9 +18,9 @@
 //   decides through the webhooks, so each case adds the rendered webhook configurations of the install it
 //   implies (test/fixtures/istio/webhooks: a = default revision, b = default with enableNamespacesByDefault,
 //   c = revision canary; istiod-canary in injection.yaml "proves the existence of istio.io/rev canary");
-// - IST0158 looks at any istio-proxy container; ProxyImageMismatch is about pods that went through the
-//   injector, so the pods of the image cases get the sidecar.istio.io/status annotation the injector of their
-//   namespace's revision writes (markInjected below); the images themselves are untouched;
+// - IST0158 looks at any istio-proxy container. The image cases run twice: on the testdata as upstream has
+//   it (no sidecar.istio.io/status: a webhook re-injects those proxies, istio-fidelity.md section 4), and with
+//   the status annotation the injector of their namespace's revision writes (markInjected below);
 // - IST0158 accepts the configured image with or without the variant suffix; the engine resolves the variant
 //   the way the injector does (a restart gets `-distroless` when the mesh asks for it).
 import { describe, expect, it } from 'vitest';
@@ -182,6 +182,42 @@ describe('IST0158 PodsIstioProxyImageMismatchInNamespace (testdata/injection-wit
     expect(common.audits.get('enabled-namespace/details-v1-pod-old')!.actual.expectedImage).toBe('docker.io/istio/proxyv2:1.3.1');
     const absolute = load([...pods(), ...upstreamObjects('analyzers/sidecar-injector-configmap-absolute-override.yaml'), ...A(), ...C()]);
     expect(absolute.audits.get('enabled-namespace/details-v1-pod-old')!.actual.expectedImage).toBe('docker.io/istio/proxyv2:1.3.1');
+  });
+});
+
+describe('IST0158 on the testdata as upstream has it (no sidecar.istio.io/status on the pods)', () => {
+  // istio-fidelity.md section 4: a webhook re-injects these proxies on the next restart, so they are not manual
+  // sidecars and their images follow the injector: every pod IST0158 flags has ProxyImageMismatch.
+  const raw = () => [...upstreamObjects('analyzers/injection-with-mismatched-sidecar.yaml'), ...upstreamObjects('analyzers/injection-with-mismatched-sidecar-native.reconstructed.yaml')];
+  it.each<[string, string[], string[]]>([
+    ['istioInjectionProxyImageMismatch', ['analyzers/common-sidecar-injector-configmap.yaml'], ['enabled-namespace', 'enabled-namespace-native']],
+    ['istioInjectionProxyImageMismatchAbsolute', ['analyzers/sidecar-injector-configmap-absolute-override.yaml'], ['enabled-namespace', 'enabled-namespace-native']],
+    [
+      'istioInjectionProxyImageMismatchWithRevisionCanary',
+      ['analyzers/sidecar-injector-configmap-absolute-override.yaml', 'analyzers/sidecar-injector-configmap-with-revision-canary.yaml'],
+      ['enabled-namespace', 'enabled-namespace-native', 'revision-namespace'],
+    ],
+  ])('%s', (_name, configMaps, expected) => {
+    const c = load([...raw(), ...configMaps.flatMap((f) => upstreamObjects(f)), ...A(), ...C()]);
+    expect(namespacesWithDrift(c, 'ProxyImageMismatch')).toEqual(expected);
+    expect(c.audits.get('enabled-namespace/details-v1-pod-old')!.drift).toEqual(['ProxyImageMismatch']);
+    expect(c.audits.get('enabled-namespace/details-v1-pod-old')!.actual.manual).toBe(false);
+    expect(c.audits.get('enabled-namespace/details-v1-pod-new')!.drift).toEqual([]);
+    expect(c.audits.get('enabled-namespace/details-v1-pod-overwritten-sidecar')!.drift).toEqual([]);
+    // Namespace default has no injection label: no webhook re-injects, so that proxy is the pod's own.
+    expect(c.audits.get('default/details-v2-pod-old')!.drift).toEqual([]);
+    expect(codes(c.audits.get('default/details-v2-pod-old')!.findings)).toContain('ManualSidecar');
+  });
+
+  it('injectionImageDistroless as upstream: the 1.3.0 proxy drifts, the -distroless one does not', () => {
+    const c = load([...upstreamObjects('analyzers/injection-image-distroless.yaml'), ...upstreamObjects('analyzers/common-sidecar-injector-configmap.yaml'), ...upstreamObjects('analyzers/meshconfig.yaml'), ...A()]);
+    expect(c.audits.get('enabled-namespace/details-v1-pod-old')!.drift).toContain('ProxyImageMismatch');
+    expect(c.audits.get('enabled-namespace-2/details-v1-pod-new-distroless')!.drift).not.toContain('ProxyImageMismatch');
+  });
+
+  it('injectionImageDistrolessNoMeshConfig as upstream: no ProxyImageMismatch', () => {
+    const c = load([...upstreamObjects('analyzers/injection-image-distroless-no-meshconfig.yaml'), ...upstreamObjects('analyzers/common-sidecar-injector-configmap.yaml'), ...A()]);
+    expect(namespacesWithDrift(c, 'ProxyImageMismatch')).toEqual([]);
   });
 });
 
