@@ -159,7 +159,10 @@ export class SnapshotSource implements ClusterSource {
       webhookConfigurations: this.state.webhookConfigurations,
       configMaps: this.state.configMaps,
       proxyConfigs: this.state.proxyConfigs,
-      workloads: inScope(this.state.workloads),
+      // The istiod Deployments stay whatever the scope: their image tells an injector's version.
+      workloads: scope.namespace
+        ? this.state.workloads.filter((w) => w.namespace === scope.namespace || (w.kind === 'Deployment' && /^istiod(-|$)/.test(w.name)))
+        : this.state.workloads,
       partial: false,
       warnings: [],
     };
