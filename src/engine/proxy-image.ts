@@ -35,6 +35,19 @@ function oldestFirst(a: ProxyConfigRecord, b: ProxyConfigRecord): number {
   return a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0;
 }
 
+const sortedLists = new WeakMap<ProxyConfigRecord[], ProxyConfigRecord[]>();
+
+/** The list sorted oldest first, once per list (a cluster's list is shared by every pod of an audit). */
+function oldestFirstList(list: ProxyConfigRecord[]): ProxyConfigRecord[] {
+  if (list.length < 2) return list;
+  let sorted = sortedLists.get(list);
+  if (!sorted) {
+    sorted = [...list].sort(oldestFirst);
+    sortedLists.set(list, sorted);
+  }
+  return sorted;
+}
+
 /** The image part of the proxy.istio.io/config annotation: undefined = no image; null = does not parse (ignored). */
 function annotationImageType(annotation: string): string | undefined | null {
   try {
@@ -63,7 +76,7 @@ export function effectiveImageType(
   proxyConfigs: ProxyConfigRecord[],
   mesh: MeshConfig,
 ): ImageTypeSource {
-  const sorted = proxyConfigs.length > 1 ? [...proxyConfigs].sort(oldestFirst) : proxyConfigs;
+  const sorted = oldestFirstList(proxyConfigs);
   const levels: ImageTypeSource[] = [];
   const workload = sorted.find(
     (p) => p.namespace === namespace && p.selector !== null && Object.keys(p.selector).length > 0 &&
