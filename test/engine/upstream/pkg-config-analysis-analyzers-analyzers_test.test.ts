@@ -146,6 +146,17 @@ describe('istioInjectionEnableNamespacesByDefault (+ common/sidecar-injector-ena
   });
 });
 
+/** analyzers_test.go cases on injection-with-mismatched-sidecar.yaml: [name, ConfigMaps, namespaces IST0158 reports]. */
+const IMAGE_MISMATCH_CASES: [string, string[], string[]][] = [
+  ['istioInjectionProxyImageMismatch', ['analyzers/common-sidecar-injector-configmap.yaml'], ['enabled-namespace', 'enabled-namespace-native']],
+  ['istioInjectionProxyImageMismatchAbsolute', ['analyzers/sidecar-injector-configmap-absolute-override.yaml'], ['enabled-namespace', 'enabled-namespace-native']],
+  [
+    'istioInjectionProxyImageMismatchWithRevisionCanary',
+    ['analyzers/sidecar-injector-configmap-absolute-override.yaml', 'analyzers/sidecar-injector-configmap-with-revision-canary.yaml'],
+    ['enabled-namespace', 'enabled-namespace-native', 'revision-namespace'],
+  ],
+];
+
 describe('IST0158 PodsIstioProxyImageMismatchInNamespace (testdata/injection-with-mismatched-sidecar.yaml)', () => {
   const pods = () =>
     markInjected([...upstreamObjects('analyzers/injection-with-mismatched-sidecar.yaml'), ...upstreamObjects('analyzers/injection-with-mismatched-sidecar-native.reconstructed.yaml')], {
@@ -155,15 +166,7 @@ describe('IST0158 PodsIstioProxyImageMismatchInNamespace (testdata/injection-wit
       default: 'default', // injected by the default revision before the namespace lost its label
     });
 
-  it.each<[string, string[], string[]]>([
-    ['istioInjectionProxyImageMismatch', ['analyzers/common-sidecar-injector-configmap.yaml'], ['enabled-namespace', 'enabled-namespace-native']],
-    ['istioInjectionProxyImageMismatchAbsolute', ['analyzers/sidecar-injector-configmap-absolute-override.yaml'], ['enabled-namespace', 'enabled-namespace-native']],
-    [
-      'istioInjectionProxyImageMismatchWithRevisionCanary',
-      ['analyzers/sidecar-injector-configmap-absolute-override.yaml', 'analyzers/sidecar-injector-configmap-with-revision-canary.yaml'],
-      ['enabled-namespace', 'enabled-namespace-native', 'revision-namespace'],
-    ],
-  ])('%s', (_name, configMaps, expected) => {
+  it.each(IMAGE_MISMATCH_CASES)('%s', (_name, configMaps, expected) => {
     const c = load([...pods(), ...configMaps.flatMap((f) => upstreamObjects(f)), ...A(), ...C()]);
     expect(namespacesWithDrift(c, 'ProxyImageMismatch')).toEqual(expected);
     // Per pod: the old proxies drift, the current ones and the pinned ones (sidecar.istio.io/proxyImage) do not.
@@ -189,15 +192,7 @@ describe('IST0158 on the testdata as upstream has it (no sidecar.istio.io/status
   // istio-fidelity.md section 4: a webhook re-injects these proxies on the next restart, so they are not manual
   // sidecars and their images follow the injector: every pod IST0158 flags has ProxyImageMismatch.
   const raw = () => [...upstreamObjects('analyzers/injection-with-mismatched-sidecar.yaml'), ...upstreamObjects('analyzers/injection-with-mismatched-sidecar-native.reconstructed.yaml')];
-  it.each<[string, string[], string[]]>([
-    ['istioInjectionProxyImageMismatch', ['analyzers/common-sidecar-injector-configmap.yaml'], ['enabled-namespace', 'enabled-namespace-native']],
-    ['istioInjectionProxyImageMismatchAbsolute', ['analyzers/sidecar-injector-configmap-absolute-override.yaml'], ['enabled-namespace', 'enabled-namespace-native']],
-    [
-      'istioInjectionProxyImageMismatchWithRevisionCanary',
-      ['analyzers/sidecar-injector-configmap-absolute-override.yaml', 'analyzers/sidecar-injector-configmap-with-revision-canary.yaml'],
-      ['enabled-namespace', 'enabled-namespace-native', 'revision-namespace'],
-    ],
-  ])('%s', (_name, configMaps, expected) => {
+  it.each(IMAGE_MISMATCH_CASES)('%s', (_name, configMaps, expected) => {
     const c = load([...raw(), ...configMaps.flatMap((f) => upstreamObjects(f)), ...A(), ...C()]);
     expect(namespacesWithDrift(c, 'ProxyImageMismatch')).toEqual(expected);
     expect(c.audits.get('enabled-namespace/details-v1-pod-old')!.drift).toEqual(['ProxyImageMismatch']);
