@@ -3,9 +3,10 @@
 // Retries 429/5xx/connection errors with backoff; every failure becomes one clear line.
 import http from 'node:http';
 import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import yaml from 'js-yaml';
 import type { ResolvedContext } from './kubeconfig.js';
-import { ListSplitter } from './list-splitter.js';
+import { ListSplitter, type Projection } from './list-splitter.js';
 import { UserError } from './source.js';
 
 export class ApiError extends Error {
@@ -30,6 +31,20 @@ export interface ApiClientOptions {
   attempts?: number;
   /** Base backoff; doubled on each attempt. */
   backoffMs?: number;
+}
+
+export interface ListPageOptions<T> {
+  /** Turns an item's JSON text (projected, when a projection is given) into what the page yields. */
+  parseItem: (json: string) => T;
+  /** The members of each item to keep (see list-splitter.ts); default: the whole item. */
+  projection?: Projection;
+  /**
+   * Called with the list without its items as soon as the items start, once per attempt: a caller can
+   * request the next page (metadata.continue) while this one still arrives.
+   */
+  onHead?: (head: Record<string, unknown>) => void;
+  /** Aborting stops the request at once (and any retry); the page then rejects with an AbortError. */
+  signal?: AbortSignal;
 }
 
 interface Prepared {
@@ -75,15 +90,17 @@ export class ApiClient {
    * failures are retried like any request, also mid-response: the retry yields the page again from its
    * first item, so a caller that must not see an item twice drops the ones it has (by key).
    */
-  async *listPage<T>(path: string, query: Record<string, string | number | undefined>, parseItem: (json: string) => T): AsyncGenerator<T[], Record<string, unknown>, undefined> {
+  async *listPage<T>(path: string, query: Record<string, string | number | undefined>, options: ListPageOptions<T>): AsyncGenerator<T[], Record<string, unknown>, undefined> {
+    const { parseItem, projection, onHead, signal } = options;
     let attempt = 0;
     for (;;) {
       attempt++;
       let response: OpenResponse | null = null;
       try {
-        response = await this.open('GET', path, query);
+        signal?.throwIfAborted();
+        response = await this.open('GET', path, query, undefined, undefined, signal);
         let batch: T[] = [];
-        const splitter = new ListSplitter((json) => batch.push(parseItem(json)));
+        const splitter = new ListSplitter((json) => batch.push(parseItem(json)), { ...(projection ? { projection } : {}), ...(onHead ? { onHead } : {}) });
         for await (const chunk of response.res) {
           splitter.push(chunk as Buffer);
           if (batch.length > 0) {
@@ -95,7 +112,8 @@ export class ApiClient {
         if (!response.res.complete) throw new TruncatedResponse();
         return splitter.end();
       } catch (raw) {
-        await this.backOff(response?.failure() ?? (raw instanceof SyntaxError ? new TruncatedResponse() : raw), attempt, 'GET', path);
+        if (signal?.aborted) throw signal.reason;
+        await this.backOff(response?.failure() ?? (raw instanceof SyntaxError ? new TruncatedResponse() : raw), attempt, 'GET', path, signal);
       } finally {
         // A consumer that stops early (or a failure) leaves the rest of the response unread.
         if (response && !response.res.complete) response.res.destroy();
@@ -120,10 +138,10 @@ export class ApiClient {
   }
 
   /** After a failed attempt: waits before the next one, or throws the failure as users see it. */
-  private async backOff(err: unknown, attempt: number, method: string, path: string): Promise<void> {
+  private async backOff(err: unknown, attempt: number, method: string, path: string, signal?: AbortSignal): Promise<void> {
     const retry = this.retryDelay(err, attempt);
     if (retry === null) throw this.toUserFacing(err, method, path);
-    await new Promise((r) => setTimeout(r, retry));
+    await sleep(retry, undefined, signal ? { signal } : {});
   }
 
   private retryDelay(err: unknown, attempt: number): number | null {
@@ -171,7 +189,7 @@ export class ApiClient {
    * Sends a request; resolves with the response once a 2xx status arrives (its body not yet read), or
    * rejects: an ApiError built from the Status body, a timeout, a connection error.
    */
-  private open(method: string, path: string, query: Record<string, string | number | undefined>, body?: string, contentType?: string): Promise<OpenResponse> {
+  private open(method: string, path: string, query: Record<string, string | number | undefined>, body?: string, contentType?: string, signal?: AbortSignal): Promise<OpenResponse> {
     const { base, agent, headers, tls, extra } = this.prepared;
     const url = new URL(base.toString());
     url.pathname = `${base.pathname.replace(/\/$/, '')}${path}`;
@@ -186,7 +204,7 @@ export class ApiClient {
     return new Promise((resolve, reject) => {
       // The first failure of the request (a timeout destroys it; the response then only says "aborted").
       let failure: Error | null = null;
-      const req = lib.request(url, { method, agent, headers: requestHeaders, ...extra }, (res) => {
+      const req = lib.request(url, { method, agent, headers: requestHeaders, ...extra, ...(signal ? { signal } : {}) }, (res) => {
         const status = res.statusCode ?? 0;
         const response: OpenResponse = { res, failure: () => failure };
         if (status >= 200 && status < 300) return resolve(response);
