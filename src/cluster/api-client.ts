@@ -101,8 +101,8 @@ export class ApiClient {
         response = await this.open('GET', path, query, undefined, undefined, signal);
         let batch: T[] = [];
         const splitter = new ListSplitter((json) => batch.push(parseItem(json)), { ...(projection ? { projection } : {}), ...(onHead ? { onHead } : {}) });
-        for await (const chunk of response.res) {
-          splitter.push(chunk as Buffer);
+        for await (const chunk of readAhead(response.res, READ_AHEAD_BYTES)) {
+          splitter.push(chunk);
           if (batch.length > 0) {
             const out = batch;
             batch = [];
@@ -315,6 +315,66 @@ function readAll(response: OpenResponse): Promise<string> {
       resolve(Buffer.concat(chunks).toString('utf8'));
     });
   });
+}
+
+/**
+ * How much of a list response is read before the consumer asks for it (then the socket is paused):
+ * the bytes are there when the parser comes back, instead of trickling in as the socket's buffer drains.
+ */
+const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The chunks of a response, read as they arrive up to `limit` bytes ahead of the consumer. Ends when the
+ * response ends or closes (the caller checks `res.complete`); throws its error.
+ */
+async function* readAhead(res: http.IncomingMessage, limit: number): AsyncGenerator<Buffer, void, undefined> {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: unknown = null;
+  let wake: (() => void) | null = null;
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const onData = (chunk: Buffer): void => {
+    queue.push(chunk);
+    queued += chunk.length;
+    if (queued >= limit) res.pause();
+    notify();
+  };
+  const onEnd = (): void => {
+    ended = true;
+    notify();
+  };
+  const onError = (err: unknown): void => {
+    failure = err;
+    notify();
+  };
+  res.on('data', onData);
+  res.on('end', onEnd);
+  res.on('close', onEnd);
+  res.on('error', onError);
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk) {
+        queued -= chunk.length;
+        if (queued < limit && res.isPaused()) res.resume();
+        yield chunk;
+        continue;
+      }
+      if (failure) throw failure;
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    res.off('data', onData);
+    res.off('end', onEnd);
+    res.off('close', onEnd);
+    res.off('error', onError);
+  }
 }
 
 class TruncatedResponse extends Error {

@@ -167,7 +167,7 @@ export class ListSplitter {
     let rawFrom = this.inRaw && this.rawKeep ? 0 : -1;
     /** The next backslash in the chunk at or after the last key looked at (keys without one are compared in place). */
     let backslashAt = -1;
-    while (i < n) {
+    scan: while (i < n) {
       if (this.inItem) {
         // A value copied or passed over whole.
         if (this.inRaw) {
@@ -212,7 +212,18 @@ export class ListSplitter {
                 if (backslashAt < 0) backslashAt = n;
               }
               if (q > 0 && backslashAt > q) {
-                frame.member = memberIndexAt(frame.node, s, i + 1, q);
+                const member = memberIndexAt(frame.node, s, i + 1, q);
+                if (member < 0 && s.charCodeAt(q + 1) === COLON) {
+                  // Not kept, and compact: its value is passed over right away.
+                  frame.state = AFTER_VALUE;
+                  this.startRaw(false);
+                  const end = this.rawEnd(s, q + 2);
+                  if (end < 0) break scan;
+                  this.inRaw = false;
+                  i = end;
+                  continue;
+                }
+                frame.member = member;
                 frame.keyStart = i;
                 frame.keyChunk = this.chunks;
                 frame.state = EXPECT_COLON;
@@ -421,6 +432,13 @@ export class ListSplitter {
     while (i < n) {
       const c = s.charCodeAt(i);
       if (c === QUOTE) {
+        // Most strings end at the next quote (no backslash before it).
+        const q = s.indexOf('"', i + 1);
+        if (q > 0 && s.charCodeAt(q - 1) !== BACKSLASH) {
+          i = q + 1;
+          if (depth === 0) return i;
+          continue;
+        }
         const end = this.stringEnd(s, i + 1);
         if (end < 0) {
           this.inString = true;
