@@ -46,6 +46,8 @@ export class PagedList<T> {
   /** The page being read, and the one requested ahead of it. */
   private current: PageFetch<T> | null = null;
   private ahead: PageFetch<T> | null = null;
+  /** Set once iteration starts: a list started early (start()) requests nothing more until it is read. */
+  private reading = false;
 
   constructor(
     private readonly client: ApiClient,
@@ -62,6 +64,7 @@ export class PagedList<T> {
     const seen = new Set<string>();
     try {
       this.start();
+      this.reading = true;
       for (;;) {
         const page = this.current!;
         // A page fetched ahead whose head is already known: its successor goes out now.
@@ -115,7 +118,7 @@ export class PagedList<T> {
       signal: signal ? AbortSignal.any([controller.signal, signal]) : controller.signal,
       onHead: (head) => {
         fetch.next = continueOf(head);
-        if (fetch === this.current) this.requestAhead(fetch);
+        if (fetch === this.current && this.reading) this.requestAhead(fetch);
       },
       ...(projection ? { projection } : {}),
     };
