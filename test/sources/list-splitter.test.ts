@@ -105,7 +105,8 @@ describe('ListSplitter with a projection', () => {
     spec: { containers: { name: true, image: true }, hostNetwork: true, nested: { deep: { keep: true } } },
     kind: true,
   };
-  const list = {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const list: { kind: string; metadata: Record<string, unknown>; items: Record<string, any>[] } = {
     kind: 'PodList',
     metadata: { continue: 'next-token', resourceVersion: '3' },
     items: [
