@@ -36,7 +36,7 @@ async function open(pageSize = PAGE): Promise<LiveSource> {
 }
 
 /** The pod list requests the server received, as page numbers (1: no continue token). */
-const podPages = () => cluster.requests.filter((r) => r.resource === 'pods' && r.verb === 'list').map((r) => pageOf(r.query.continue ?? null));
+const podPages = () => cluster.requests.filter((r) => r.resource === 'pods' && r.verb === 'list').map((r) => pageOf(r.query.continue ?? null) ?? 0);
 
 async function listAll(source: LiveSource, onBatch?: (seen: number) => Promise<void>): Promise<string[]> {
   const keys: string[] = [];
