@@ -322,6 +322,8 @@ function readAll(response: OpenResponse): Promise<string> {
  * the bytes are there when the parser comes back, instead of trickling in as the socket's buffer drains.
  */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+/** Parsing chunks already read gives way to I/O every this many chunks (64 KB each, a few ms). */
+const YIELD_EVERY_CHUNKS = 4;
 
 /**
  * The chunks of a response, read as they arrive up to `limit` bytes ahead of the consumer. Ends when the
@@ -356,6 +358,7 @@ async function* readAhead(res: http.IncomingMessage, limit: number): AsyncGenera
   res.on('end', onEnd);
   res.on('close', onEnd);
   res.on('error', onError);
+  let sinceIo = 0;
   try {
     for (;;) {
       const chunk = queue.shift();
@@ -363,10 +366,17 @@ async function* readAhead(res: http.IncomingMessage, limit: number): AsyncGenera
         queued -= chunk.length;
         if (queued < limit && res.isPaused()) res.resume();
         yield chunk;
+        // Chunks read ahead are parsed in one go of microtasks: now and then, let I/O in (the head of
+        // the page requested ahead, which sends the request after it, should not wait for this page).
+        if (++sinceIo === YIELD_EVERY_CHUNKS) {
+          sinceIo = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         continue;
       }
       if (failure) throw failure;
       if (ended) return;
+      sinceIo = 0;
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {

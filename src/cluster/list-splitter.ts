@@ -20,10 +20,16 @@ import { StringDecoder } from 'node:string_decoder';
 
 /**
  * What of an item to keep: `true` keeps a value whole; an object keeps only the members it names, each
- * with its own projection (applied to every element when the value is an array). A value that is not an
- * object or array is kept whole whatever its projection.
+ * with its own projection (applied to every element when the value is an array); KeepKeys keeps the
+ * members whose key it accepts, whole. A value that is not an object or array is kept whole whatever
+ * its projection.
  */
-export type Projection = true | { readonly [key: string]: Projection };
+export type Projection = true | KeepKeys | { readonly [key: string]: Projection };
+
+/** Members kept by their key (annotations: only those a record reads). */
+export class KeepKeys {
+  constructor(readonly keep: (key: string) => boolean) {}
+}
 
 export interface SplitterOptions {
   /** Default `true`: items are handed over whole. */
@@ -42,6 +48,8 @@ interface Members {
   /** `"key":` for each key. */
   prefixes: string[];
   nodes: Node[];
+  /** KeepKeys: every member it accepts is member 0 (kept whole). */
+  filter: ((key: string) => boolean) | null;
 }
 
 const compiled = new WeakMap<object, Members>();
@@ -49,8 +57,11 @@ function compile(projection: Projection): Node {
   if (projection === true) return true;
   let node = compiled.get(projection);
   if (!node) {
-    const entries = Object.entries(projection);
-    node = { keys: entries.map(([k]) => k), prefixes: entries.map(([k]) => `${JSON.stringify(k)}:`), nodes: entries.map(([, v]) => compile(v)) };
+    if (projection instanceof KeepKeys) node = { keys: [], prefixes: [], nodes: [true], filter: projection.keep };
+    else {
+      const entries = Object.entries(projection);
+      node = { keys: entries.map(([k]) => k), prefixes: entries.map(([k]) => `${JSON.stringify(k)}:`), nodes: entries.map(([, v]) => compile(v)), filter: null };
+    }
     compiled.set(projection, node);
   }
   return node;
@@ -58,11 +69,13 @@ function compile(projection: Projection): Node {
 
 /** The index of `key` among the members, or -1. */
 function memberIndex(members: Members, key: string): number {
+  if (members.filter) return members.filter(key) ? 0 : -1;
   return members.keys.indexOf(key);
 }
 
 /** The index of the key written from `from` to `to` in `s` (no escapes in it), or -1. */
 function memberIndexAt(members: Members, s: string, from: number, to: number): number {
+  if (members.filter) return members.filter(s.slice(from, to)) ? 0 : -1;
   const keys = members.keys;
   const length = to - from;
   for (let k = 0; k < keys.length; k++) {
@@ -100,6 +113,8 @@ interface Frame {
   written: number;
   /** The current member: its index in `node`, -1 when it is not kept. */
   member: number;
+  /** Its key, when `node` keeps members by key (KeepKeys) and the key is not in the chunk's text. */
+  key: string;
   /** Where the current member's key starts (its quote) in chunk number `keyChunk`; -1: not in the text. */
   keyStart: number;
   keyChunk: number;
@@ -187,7 +202,9 @@ export class ListSplitter {
           this.keyPieces.push(s.slice(keyFrom, end));
           const rawKey = this.keyPieces.length === 1 ? this.keyPieces[0]! : this.keyPieces.join('');
           const frame = this.frames[this.frames.length - 1]!;
-          frame.member = memberIndex(frame.node, rawKey.includes('\\') ? (JSON.parse(`"${rawKey}"`) as string) : rawKey);
+          const key = rawKey.includes('\\') ? (JSON.parse(`"${rawKey}"`) as string) : rawKey;
+          frame.member = memberIndex(frame.node, key);
+          frame.key = key;
           frame.keyStart = -1;
           frame.state = EXPECT_COLON;
           this.keyPieces = null;
@@ -224,6 +241,7 @@ export class ListSplitter {
                   continue;
                 }
                 frame.member = member;
+                if (frame.node.filter) frame.key = s.slice(i + 1, q);
                 frame.keyStart = i;
                 frame.keyChunk = this.chunks;
                 frame.state = EXPECT_COLON;
@@ -260,7 +278,7 @@ export class ListSplitter {
               continue;
             }
             this.keepMember(frame, i, i + 1);
-            this.frames.push({ node, array: c === OPEN_BRACKET, state: c === OPEN_BRACKET ? EXPECT_VALUE : EXPECT_KEY, written: 0, member: -1, keyStart: -1, keyChunk: 0 });
+            this.frames.push({ node, array: c === OPEN_BRACKET, state: c === OPEN_BRACKET ? EXPECT_VALUE : EXPECT_KEY, written: 0, member: -1, key: '', keyStart: -1, keyChunk: 0 });
             i++;
             continue;
           }
@@ -308,7 +326,7 @@ export class ListSplitter {
             continue;
           }
           this.keep(i, i + 1);
-          this.frames.push({ node: this.root, array: false, state: EXPECT_KEY, written: 0, member: -1, keyStart: -1, keyChunk: 0 });
+          this.frames.push({ node: this.root, array: false, state: EXPECT_KEY, written: 0, member: -1, key: '', keyStart: -1, keyChunk: 0 });
           i++;
           continue;
         }
@@ -377,7 +395,7 @@ export class ListSplitter {
       return;
     }
     if (comma) this.write(',');
-    this.write(frame.node.prefixes[frame.member]!);
+    this.write(frame.node.filter ? `${JSON.stringify(frame.key)}:` : frame.node.prefixes[frame.member]!);
     this.keep(valueAt, to);
   }
 

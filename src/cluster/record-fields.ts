@@ -5,7 +5,8 @@
 // These must name everything podRecord and workloadRecord read. test/sources/record-fields.test.ts
 // changes every member of richly populated objects one at a time and checks the records of projected
 // and whole objects stay equal: a field a record starts reading and that is missing here fails it.
-import type { Projection } from './list-splitter.js';
+import { KeepKeys, type Projection } from './list-splitter.js';
+import { keepAnnotation } from './records.js';
 
 const OWNER_REFERENCE = { kind: true, name: true, controller: true } as const;
 
@@ -14,7 +15,7 @@ const POD_METADATA = {
   generateName: true,
   namespace: true,
   labels: true,
-  annotations: true,
+  annotations: new KeepKeys(keepAnnotation),
   creationTimestamp: true,
   ownerReferences: OWNER_REFERENCE,
 } as const;

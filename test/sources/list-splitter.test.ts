@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ListSplitter, type Projection } from '../../src/cluster/list-splitter.js';
+import { KeepKeys, ListSplitter, type Projection } from '../../src/cluster/list-splitter.js';
 
 /** Feeds a whole document to a splitter, `chunkSize` bytes at a time; its head and the items' text. */
 function splitList(text: string | Buffer, chunkSize = Infinity): { head: Record<string, unknown>; items: string[] } {
@@ -85,7 +85,11 @@ function reference(value: unknown, projection: Projection): unknown {
   if (Array.isArray(value)) return value.map((v) => reference(v, projection));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (Object.hasOwn(projection, k)) out[k] = reference(v, projection[k]!);
+    for (const [k, v] of Object.entries(value)) {
+      if (projection instanceof KeepKeys) {
+        if (projection.keep(k)) out[k] = v;
+      } else if (Object.hasOwn(projection, k)) out[k] = reference(v, projection[k]!);
+    }
     return out;
   }
   return value;
@@ -105,6 +109,7 @@ describe('ListSplitter with a projection', () => {
     metadata: { name: true, labels: true, 'ü': true, ...(JSON.parse('{"constructor":true}') as Record<string, Projection>) },
     spec: { containers: { name: true, image: true }, hostNetwork: true, nested: { deep: { keep: true } } },
     kind: true,
+    annotations: new KeepKeys((key) => key.startsWith('istio.io/') || key === 'ü"'),
   };
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const list: { kind: string; metadata: Record<string, unknown>; items: Record<string, any>[] } = {
@@ -121,7 +126,8 @@ describe('ListSplitter with a projection', () => {
         },
         status: { phase: 'Running', s: 'quote \\" and backslash \\\\', n: -1.5e3, t: true, f: false, z: null },
       },
-      { metadata: {}, spec: { containers: 'not a list', hostNetwork: 0 }, kind: 'Pod', extra: [{}, [], ''] },
+      { metadata: {}, spec: { containers: 'not a list', hostNetwork: 0 }, kind: 'Pod', extra: [{}, [], ''], annotations: { 'istio.io/rev': 'a', other: { x: '}' }, 'istio.io/x': { y: [1] }, 'ü"': 'kept', z: 'dropped' } },
+      { annotations: 'not an object' },
       {},
       { spec: { containers: [] }, metadata: { name: 'ünïcødé ✓ 漢字 🚀', labels: {} } },
     ],
@@ -141,9 +147,9 @@ describe('ListSplitter with a projection', () => {
   });
 
   it('matches keys written with escapes', () => {
-    const text = '{"items":[{"m\\u0065tadata":{"n\\u0061me":"a","x":1},"spec":{"hostNetwork":true},"st\\"atus":{}}]}';
+    const text = '{"items":[{"m\\u0065tadata":{"n\\u0061me":"a","x":1},"spec":{"hostNetwork":true},"st\\"atus":{},"annotations":{"istio.io/\\u0072ev":"r","\\u00fc\\"":1,"o":2}}]}';
     for (let size = 1; size <= text.length; size++) {
-      expect(splitProjected(Buffer.from(text), size, projection).items).toEqual([{ metadata: { name: 'a' }, spec: { hostNetwork: true } }]);
+      expect(splitProjected(Buffer.from(text), size, projection).items).toEqual([{ metadata: { name: 'a' }, spec: { hostNetwork: true }, annotations: { 'istio.io/rev': 'r', 'ü"': 1 } }]);
     }
   });
 
