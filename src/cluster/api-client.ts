@@ -3,9 +3,10 @@
 // Retries 429/5xx/connection errors with backoff; every failure becomes one clear line.
 import http from 'node:http';
 import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import yaml from 'js-yaml';
 import type { ResolvedContext } from './kubeconfig.js';
-import { ListSplitter } from './list-splitter.js';
+import { ListSplitter, type Projection } from './list-splitter.js';
 import { UserError } from './source.js';
 
 export class ApiError extends Error {
@@ -30,6 +31,20 @@ export interface ApiClientOptions {
   attempts?: number;
   /** Base backoff; doubled on each attempt. */
   backoffMs?: number;
+}
+
+export interface ListPageOptions<T> {
+  /** Turns an item's JSON text (projected, when a projection is given) into what the page yields. */
+  parseItem: (json: string) => T;
+  /** The members of each item to keep (see list-splitter.ts); default: the whole item. */
+  projection?: Projection;
+  /**
+   * Called with the list without its items as soon as the items start, once per attempt: a caller can
+   * request the next page (metadata.continue) while this one still arrives.
+   */
+  onHead?: (head: Record<string, unknown>) => void;
+  /** Aborting stops the request at once (and any retry); the page then rejects with an AbortError. */
+  signal?: AbortSignal;
 }
 
 interface Prepared {
@@ -75,17 +90,19 @@ export class ApiClient {
    * failures are retried like any request, also mid-response: the retry yields the page again from its
    * first item, so a caller that must not see an item twice drops the ones it has (by key).
    */
-  async *listPage<T>(path: string, query: Record<string, string | number | undefined>, parseItem: (json: string) => T): AsyncGenerator<T[], Record<string, unknown>, undefined> {
+  async *listPage<T>(path: string, query: Record<string, string | number | undefined>, options: ListPageOptions<T>): AsyncGenerator<T[], Record<string, unknown>, undefined> {
+    const { parseItem, projection, onHead, signal } = options;
     let attempt = 0;
     for (;;) {
       attempt++;
       let response: OpenResponse | null = null;
       try {
-        response = await this.open('GET', path, query);
+        signal?.throwIfAborted();
+        response = await this.open('GET', path, query, undefined, undefined, signal);
         let batch: T[] = [];
-        const splitter = new ListSplitter((json) => batch.push(parseItem(json)));
-        for await (const chunk of response.res) {
-          splitter.push(chunk as Buffer);
+        const splitter = new ListSplitter((json) => batch.push(parseItem(json)), { ...(projection ? { projection } : {}), ...(onHead ? { onHead } : {}) });
+        for await (const chunk of readAhead(response.res, READ_AHEAD_BYTES)) {
+          splitter.push(chunk);
           if (batch.length > 0) {
             const out = batch;
             batch = [];
@@ -95,7 +112,8 @@ export class ApiClient {
         if (!response.res.complete) throw new TruncatedResponse();
         return splitter.end();
       } catch (raw) {
-        await this.backOff(response?.failure() ?? (raw instanceof SyntaxError ? new TruncatedResponse() : raw), attempt, 'GET', path);
+        if (signal?.aborted) throw signal.reason;
+        await this.backOff(response?.failure() ?? (raw instanceof SyntaxError ? new TruncatedResponse() : raw), attempt, 'GET', path, signal);
       } finally {
         // A consumer that stops early (or a failure) leaves the rest of the response unread.
         if (response && !response.res.complete) response.res.destroy();
@@ -120,10 +138,10 @@ export class ApiClient {
   }
 
   /** After a failed attempt: waits before the next one, or throws the failure as users see it. */
-  private async backOff(err: unknown, attempt: number, method: string, path: string): Promise<void> {
+  private async backOff(err: unknown, attempt: number, method: string, path: string, signal?: AbortSignal): Promise<void> {
     const retry = this.retryDelay(err, attempt);
     if (retry === null) throw this.toUserFacing(err, method, path);
-    await new Promise((r) => setTimeout(r, retry));
+    await sleep(retry, undefined, signal ? { signal } : {});
   }
 
   private retryDelay(err: unknown, attempt: number): number | null {
@@ -171,7 +189,7 @@ export class ApiClient {
    * Sends a request; resolves with the response once a 2xx status arrives (its body not yet read), or
    * rejects: an ApiError built from the Status body, a timeout, a connection error.
    */
-  private open(method: string, path: string, query: Record<string, string | number | undefined>, body?: string, contentType?: string): Promise<OpenResponse> {
+  private open(method: string, path: string, query: Record<string, string | number | undefined>, body?: string, contentType?: string, signal?: AbortSignal): Promise<OpenResponse> {
     const { base, agent, headers, tls, extra } = this.prepared;
     const url = new URL(base.toString());
     url.pathname = `${base.pathname.replace(/\/$/, '')}${path}`;
@@ -186,7 +204,7 @@ export class ApiClient {
     return new Promise((resolve, reject) => {
       // The first failure of the request (a timeout destroys it; the response then only says "aborted").
       let failure: Error | null = null;
-      const req = lib.request(url, { method, agent, headers: requestHeaders, ...extra }, (res) => {
+      const req = lib.request(url, { method, agent, headers: requestHeaders, ...extra, ...(signal ? { signal } : {}) }, (res) => {
         const status = res.statusCode ?? 0;
         const response: OpenResponse = { res, failure: () => failure };
         if (status >= 200 && status < 300) return resolve(response);
@@ -297,6 +315,76 @@ function readAll(response: OpenResponse): Promise<string> {
       resolve(Buffer.concat(chunks).toString('utf8'));
     });
   });
+}
+
+/**
+ * How much of a list response is read before the consumer asks for it (then the socket is paused):
+ * the bytes are there when the parser comes back, instead of trickling in as the socket's buffer drains.
+ */
+const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+/** Parsing chunks already read gives way to I/O every this many chunks (64 KB each, a few ms). */
+const YIELD_EVERY_CHUNKS = 4;
+
+/**
+ * The chunks of a response, read as they arrive up to `limit` bytes ahead of the consumer. Ends when the
+ * response ends or closes (the caller checks `res.complete`); throws its error.
+ */
+async function* readAhead(res: http.IncomingMessage, limit: number): AsyncGenerator<Buffer, void, undefined> {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: unknown = null;
+  let wake: (() => void) | null = null;
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const onData = (chunk: Buffer): void => {
+    queue.push(chunk);
+    queued += chunk.length;
+    if (queued >= limit) res.pause();
+    notify();
+  };
+  const onEnd = (): void => {
+    ended = true;
+    notify();
+  };
+  const onError = (err: unknown): void => {
+    failure = err;
+    notify();
+  };
+  res.on('data', onData);
+  res.on('end', onEnd);
+  res.on('close', onEnd);
+  res.on('error', onError);
+  let sinceIo = 0;
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk) {
+        queued -= chunk.length;
+        if (queued < limit && res.isPaused()) res.resume();
+        yield chunk;
+        // Chunks read ahead are parsed in one go of microtasks: now and then, let I/O in (the head of
+        // the page requested ahead, which sends the request after it, should not wait for this page).
+        if (++sinceIo === YIELD_EVERY_CHUNKS) {
+          sinceIo = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        continue;
+      }
+      if (failure) throw failure;
+      if (ended) return;
+      sinceIo = 0;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    res.off('data', onData);
+    res.off('end', onEnd);
+    res.off('close', onEnd);
+    res.off('error', onError);
+  }
 }
 
 class TruncatedResponse extends Error {

@@ -1,8 +1,12 @@
 // State from a live API server: namespaces, webhooks and Istio ConfigMaps read once, pods paged and
-// turned into records as they arrive (no page is held as text or raw objects), RBAC gaps reported as a
-// partial result.
+// turned into records as they arrive (no page is held as text or raw objects; pods and workloads are
+// cut down to what their records read while they arrive), the next page requested while the current
+// one is read (paged-list.ts), RBAC gaps reported as a partial result.
 import { ApiClient, ApiError } from './api-client.js';
 import { loadKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
+import type { Projection } from './list-splitter.js';
+import { PagedList } from './paged-list.js';
+import { POD_FIELDS, WORKLOAD_FIELDS } from './record-fields.js';
 import {
   configMapRecord,
   isIstioConfigMap,
@@ -63,13 +67,42 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
   );
 }
 
+const podQuery = (scope: Scope): Record<string, string | undefined> => ({ labelSelector: scope.labelSelector ?? undefined });
+const scopeKey = (scope: Scope): string => JSON.stringify([scope.namespace, scope.labelSelector]);
+
+function validSelector(selector: string): boolean {
+  try {
+    parseSelector(selector);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A bad -l selector as users see it (exit 2). */
+function parseSelectorOrThrow(selector: string): void {
+  try {
+    parseSelector(selector);
+  } catch (err) {
+    if (err instanceof SelectorSyntaxError) throw new UserError(`invalid selector "${selector}": ${err.message}`, 2);
+    throw err;
+  }
+}
+
 const LISTED_WORKLOADS: WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
 
 export class LiveSource implements ClusterSource, ClusterWriter {
-  /** Namespaces known from loadBase, for per-namespace fallbacks when a cluster-wide list is forbidden. */
-  private knownNamespaces: string[] = [];
+  /**
+   * Namespaces known from loadBase, for per-namespace fallbacks when a cluster-wide list is forbidden
+   * (a promise: workloads are listed while the namespaces are still being read).
+   */
+  private knownNamespaces: Promise<string[]> = Promise.resolve([]);
   /** RBAC gaps met while listing pods (reported after the listing). */
   readonly podWarnings: string[] = [];
+  /** The pod list started early by prefetchPods, and for which scope. */
+  private podsAhead: { scope: string; list: PagedList<PodRecord> } | null = null;
+  /** Aborted by close(): stops every list request still under way (and its retries). */
+  private readonly closing = new AbortController();
 
   private constructor(
     readonly client: ApiClient,
@@ -93,83 +126,87 @@ export class LiveSource implements ClusterSource, ClusterWriter {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
+    this.podsAhead?.list.close();
+    this.podsAhead = null;
     this.client.close();
   }
 
   /**
-   * A list, following continue tokens, as batches of `map(raw)`: each item is parsed and mapped as it
-   * arrives, so neither a page of text nor a page of raw objects is ever held, only what `map` keeps.
-   * No item is yielded twice: not when a page is retried mid-response, not when an expired continue
-   * token restarts the list.
+   * A list, following continue tokens, as batches of `map(raw)`: each item is parsed (cut down to
+   * `projection` first, when given) and mapped as it arrives, so neither a page of text nor a page of
+   * raw objects is ever held, only what `map` keeps. The next page is requested while the current one
+   * is read. No item is yielded twice: not when a page is retried mid-response, not when an expired
+   * continue token restarts the list.
    */
-  async *listPages<T = RawObject>(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined> = {}, map: (raw: RawObject) => T = (raw) => raw as T): AsyncIterable<T[]> {
-    const path = resourcePath(kind, namespace);
-    let token: string | undefined;
-    const seen = new Set<string>();
+  listPages<T = RawObject>(
+    kind: ResourceKind,
+    namespace: string | null,
+    query: Record<string, string | undefined> = {},
+    map: (raw: RawObject) => T = (raw) => raw as T,
+    projection?: Projection,
+  ): PagedList<T> {
     const parseItem = (json: string): { key: string; value: T } => {
       const raw = JSON.parse(json) as RawObject;
       raw.kind ??= kind;
       return { key: `${raw.metadata?.namespace}/${raw.metadata?.name}`, value: map(raw) };
     };
-    for (;;) {
-      const page = this.client.listPage(path, { ...query, limit: this.pageSize > 0 ? this.pageSize : undefined, continue: token }, parseItem);
-      let head: Record<string, unknown>;
-      try {
-        for (;;) {
-          const next = await page.next();
-          if (next.done) {
-            head = next.value;
-            break;
-          }
-          const out: T[] = [];
-          for (const { key, value } of next.value) {
-            if (seen.has(key)) continue;
-            seen.add(key);
-            out.push(value);
-          }
-          if (out.length > 0) yield out;
-        }
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 410 && token) {
-          // The continue token expired: restart (or continue inconsistently if the server offers a token).
-          const offered = (err.body?.metadata as { continue?: string } | undefined)?.continue;
-          token = offered || undefined;
-          continue;
-        }
-        throw err;
-      } finally {
-        await page.return(undefined as never);
-      }
-      token = (head.metadata as { continue?: string } | undefined)?.continue || undefined;
-      if (!token) return;
-    }
+    return new PagedList(this.client, {
+      path: resourcePath(kind, namespace),
+      query,
+      pageSize: this.pageSize,
+      parseItem,
+      signal: this.closing.signal,
+      ...(projection ? { projection } : {}),
+    });
   }
 
   /**
    * Pages of a namespaced kind in scope. When the cluster-wide list is forbidden (a user with
    * namespace-scoped rights), lists namespace by namespace and reports those it cannot read.
+   * `started`: the list of the whole scope, already under way (prefetchPods).
    */
-  async *listScoped<T>(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined>, gaps: string[], map: (raw: RawObject) => T): AsyncIterable<T[]> {
+  async *listScoped<T>(
+    kind: ResourceKind,
+    namespace: string | null,
+    query: Record<string, string | undefined>,
+    gaps: string[],
+    map: (raw: RawObject) => T,
+    projection?: Projection,
+    started?: PagedList<T>,
+  ): AsyncIterable<T[]> {
+    let known: string[] = [];
     try {
-      yield* this.listPages(kind, namespace, query, map);
+      yield* started ?? this.listPages(kind, namespace, query, map, projection);
       return;
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 403)) throw err;
-      if (namespace !== null || this.knownNamespaces.length === 0) {
+      if (namespace === null) known = await this.knownNamespaces;
+      if (known.length === 0) {
         gaps.push(`cannot list ${RESOURCES[kind].plural}${namespace ? ` in namespace ${namespace}` : ''} (forbidden)`);
         return;
       }
     }
     const denied: string[] = [];
-    for (const ns of this.knownNamespaces) {
+    for (const ns of known) {
       try {
-        yield* this.listPages(kind, ns, query, map);
+        yield* this.listPages(kind, ns, query, map, projection);
       } catch (err) {
         if (err instanceof ApiError && err.status === 403) denied.push(ns);
         else throw err;
       }
     }
     if (denied.length) gaps.push(`cannot list ${RESOURCES[kind].plural} in ${denied.length} namespace(s) (forbidden): ${denied.slice(0, 10).join(', ')}${denied.length > 10 ? ', ...' : ''}`);
+  }
+
+  /**
+   * Sends the first request of pods(scope) now, so that it overlaps loadBase; pods(scope) goes on from
+   * it. Only the first page is read ahead (at most one page is ever in flight ahead of the reader).
+   */
+  prefetchPods(scope: Scope): void {
+    if (this.podsAhead || (scope.labelSelector && !validSelector(scope.labelSelector))) return;
+    const list = this.listPages('Pod', scope.namespace, podQuery(scope), podRecord, POD_FIELDS).start();
+    this.podsAhead = { scope: scopeKey(scope), list };
   }
 
   private async listAll(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined> = {}): Promise<RawObject[]> {
@@ -190,80 +227,101 @@ export class LiveSource implements ClusterSource, ClusterWriter {
       return false;
     };
 
-    // Reads that do not depend on each other are sent together (explain's start-up is mostly round
-    // trips); their outcomes are handled below in a fixed order, so warnings and errors stay the same.
+    // Reads that do not depend on each other are sent together (start-up is mostly round trips, and
+    // the workloads are a good part of the bytes); their outcomes are handled below in a fixed order,
+    // so warnings and errors stay the same whatever arrives first.
     const namespacesRead = settle(scope.namespace ? this.client.get(resourcePath('Namespace', null, scope.namespace)).then((n) => [n]) : this.listAll('Namespace', null));
     const webhooksRead = settle(this.listAll('MutatingWebhookConfiguration', null));
     const proxyConfigsRead = settle(this.listAll('ProxyConfig', scope.namespace));
     // Root-namespace ProxyConfigs apply mesh-wide.
     const rootProxyConfigsRead = scope.namespace && scope.namespace !== 'istio-system' ? settle(this.listAll('ProxyConfig', 'istio-system')) : null;
     const ownersRead = options.ownersOf ? settle(this.ownerChain(options.ownersOf)) : null;
+    // Workloads (ReplicaSets are derived from pod-template-hash; not listed). A cluster-wide list that
+    // is forbidden falls back to listing namespace by namespace, once the namespaces are known.
+    this.knownNamespaces = namespacesRead.then((r) => (r.ok ? r.value.map((n) => String(n.metadata?.name ?? '')).filter(Boolean) : []));
+    const gaps = LISTED_WORKLOADS.map((): string[] => []);
+    let abandoned = false;
+    const workloadsRead = ownersRead
+      ? null
+      : settle(
+          Promise.all(
+            LISTED_WORKLOADS.map(async (kind, k) => {
+              const records: WorkloadRecord[] = [];
+              for await (const page of this.listScoped(kind, scope.namespace, {}, gaps[k]!, (raw) => longLived(workloadRecord(raw)), WORKLOAD_FIELDS)) {
+                if (abandoned) break;
+                records.push(...page);
+              }
+              return records;
+            }),
+          ),
+        );
 
-    // Namespaces.
-    let namespaces: RawObject[] = [];
-    const ns = await namespacesRead;
-    if (ns.ok) namespaces = ns.value;
-    else if (scope.namespace) {
-      if (ns.error instanceof ApiError && ns.error.status === 404) throw new UserError(`namespace "${scope.namespace}" not found`);
-      if (!forbidden(`namespace ${scope.namespace}`, ns.error, 'its labels are unknown, decisions assume none')) throw ns.error;
-      namespaces = [{ kind: 'Namespace', metadata: { name: scope.namespace, labels: {} } }];
-    } else if (!forbidden('namespaces', ns.error, 'namespace labels are unknown, decisions assume none')) throw ns.error;
+    try {
+      // Namespaces.
+      let namespaces: RawObject[] = [];
+      const ns = await namespacesRead;
+      if (ns.ok) namespaces = ns.value;
+      else if (scope.namespace) {
+        if (ns.error instanceof ApiError && ns.error.status === 404) throw new UserError(`namespace "${scope.namespace}" not found`);
+        if (!forbidden(`namespace ${scope.namespace}`, ns.error, 'its labels are unknown, decisions assume none')) throw ns.error;
+        namespaces = [{ kind: 'Namespace', metadata: { name: scope.namespace, labels: {} } }];
+      } else if (!forbidden('namespaces', ns.error, 'namespace labels are unknown, decisions assume none')) throw ns.error;
 
-    // Webhooks, then the Istio ConfigMaps of the namespaces istiod runs in.
-    let webhooks: RawObject[] = [];
-    const hooks = await webhooksRead;
-    if (hooks.ok) webhooks = hooks.value;
-    else if (!forbidden('mutatingwebhookconfigurations', hooks.error, 'no injection webhook is known, every decision says no injection')) throw hooks.error;
-    const webhookRecords = webhooks.map(webhookConfigurationRecord);
-    const istioNamespaces = new Set<string>(['istio-system']);
-    for (const w of webhookRecords) for (const h of w.webhooks) if (h.service?.namespace && h.name.endsWith('sidecar-injector.istio.io')) istioNamespaces.add(h.service.namespace);
+      // Webhooks, then the Istio ConfigMaps of the namespaces istiod runs in.
+      let webhooks: RawObject[] = [];
+      const hooks = await webhooksRead;
+      if (hooks.ok) webhooks = hooks.value;
+      else if (!forbidden('mutatingwebhookconfigurations', hooks.error, 'no injection webhook is known, every decision says no injection')) throw hooks.error;
+      const webhookRecords = webhooks.map(webhookConfigurationRecord);
+      const istioNamespaces = new Set<string>(['istio-system']);
+      for (const w of webhookRecords) for (const h of w.webhooks) if (h.service?.namespace && h.name.endsWith('sidecar-injector.istio.io')) istioNamespaces.add(h.service.namespace);
 
-    const configMaps: RawObject[] = [];
-    const proxyConfigs: RawObject[] = [];
-    const configMapReads = await Promise.all([...istioNamespaces].map((namespace) => settle(this.listAll('ConfigMap', namespace)).then((r) => ({ namespace, r }))));
-    for (const { namespace, r } of configMapReads) {
-      if (r.ok) configMaps.push(...r.value.filter((c) => isIstioConfigMap(String(c.metadata?.name ?? ''))));
-      else if (!forbidden(`configmaps in ${namespace}`, r.error, 'injector configuration unknown, policy "enabled" assumed')) throw r.error;
+      const configMaps: RawObject[] = [];
+      const proxyConfigs: RawObject[] = [];
+      const configMapReads = await Promise.all([...istioNamespaces].map((namespace) => settle(this.listAll('ConfigMap', namespace)).then((r) => ({ namespace, r }))));
+      for (const { namespace, r } of configMapReads) {
+        if (r.ok) configMaps.push(...r.value.filter((c) => isIstioConfigMap(String(c.metadata?.name ?? ''))));
+        else if (!forbidden(`configmaps in ${namespace}`, r.error, 'injector configuration unknown, policy "enabled" assumed')) throw r.error;
+      }
+      const pc = await proxyConfigsRead;
+      if (pc.ok) proxyConfigs.push(...pc.value);
+      else {
+        const missing = pc.error instanceof ApiError && pc.error.status === 404; // CRD not installed
+        if (!missing && !forbidden('proxyconfigs', pc.error, 'image variants set by ProxyConfig are not taken into account')) throw pc.error;
+      }
+      const root = await rootProxyConfigsRead;
+      // Optional: an absent CRD or no access changes nothing else.
+      if (root?.ok && scope.namespace && !istioNamespaces.has(scope.namespace)) proxyConfigs.push(...root.value);
+
+      const workloads: WorkloadRecord[] = [];
+      if (ownersRead) {
+        const owners = await ownersRead;
+        if (!owners.ok) throw owners.error;
+        workloads.push(...owners.value);
+      } else {
+        const listed = (await workloadsRead)!;
+        if (!listed.ok) throw listed.error;
+        for (const records of listed.value) workloads.push(...records);
+      }
+      const workloadGaps = gaps.flat();
+      if (workloadGaps.length) {
+        partial = true;
+        warnings.push(...workloadGaps.map((g) => `${g}: their pods are attributed to workloads by name only`));
+      }
+
+      return {
+        namespaces: namespaces.map((raw) => longLived(namespaceRecord(raw))),
+        webhookConfigurations: webhookRecords,
+        configMaps: configMaps.map(configMapRecord),
+        proxyConfigs: proxyConfigs.map(proxyConfigRecord),
+        workloads,
+        partial,
+        warnings,
+      };
+    } finally {
+      // On an error, workload lists still under way stop at their next batch.
+      abandoned = true;
     }
-    const pc = await proxyConfigsRead;
-    if (pc.ok) proxyConfigs.push(...pc.value);
-    else {
-      const missing = pc.error instanceof ApiError && pc.error.status === 404; // CRD not installed
-      if (!missing && !forbidden('proxyconfigs', pc.error, 'image variants set by ProxyConfig are not taken into account')) throw pc.error;
-    }
-    const root = await rootProxyConfigsRead;
-    // Optional: an absent CRD or no access changes nothing else.
-    if (root?.ok && scope.namespace && !istioNamespaces.has(scope.namespace)) proxyConfigs.push(...root.value);
-
-    this.knownNamespaces = namespaces.map((n) => String(n.metadata?.name ?? '')).filter(Boolean);
-    // Workloads (ReplicaSets are derived from pod-template-hash; not listed).
-    const workloads: WorkloadRecord[] = [];
-    const gaps: string[] = [];
-    if (ownersRead) {
-      const owners = await ownersRead;
-      if (!owners.ok) throw owners.error;
-      workloads.push(...owners.value);
-    } else {
-      await Promise.all(
-        LISTED_WORKLOADS.map(async (kind) => {
-          for await (const page of this.listScoped(kind, scope.namespace, {}, gaps, (raw) => longLived(workloadRecord(raw)))) workloads.push(...page);
-        }),
-      );
-    }
-    if (gaps.length) {
-      partial = true;
-      warnings.push(...gaps.map((g) => `${g}: their pods are attributed to workloads by name only`));
-    }
-
-    return {
-      namespaces: namespaces.map((raw) => longLived(namespaceRecord(raw))),
-      webhookConfigurations: webhookRecords,
-      configMaps: configMaps.map(configMapRecord),
-      proxyConfigs: proxyConfigs.map(proxyConfigRecord),
-      workloads,
-      partial,
-      warnings,
-    };
   }
 
   /** The pod's controller, and its controller in turn (ReplicaSet -> Deployment, Job -> CronJob). */
@@ -283,17 +341,12 @@ export class LiveSource implements ClusterSource, ClusterWriter {
   }
 
   async *pods(scope: Scope, onProgress?: (count: number) => void): AsyncIterable<PodRecord[]> {
-    if (scope.labelSelector) {
-      try {
-        parseSelector(scope.labelSelector);
-      } catch (err) {
-        if (err instanceof SelectorSyntaxError) throw new UserError(`invalid selector "${scope.labelSelector}": ${err.message}`, 2);
-        throw err;
-      }
-    }
-    const query = { labelSelector: scope.labelSelector ?? undefined };
+    if (scope.labelSelector && !validSelector(scope.labelSelector)) parseSelectorOrThrow(scope.labelSelector);
+    const ahead = this.podsAhead?.scope === scopeKey(scope) ? this.podsAhead.list : undefined;
+    if (this.podsAhead && !ahead) this.podsAhead.list.close();
+    this.podsAhead = null;
     let count = 0;
-    for await (const records of this.listScoped('Pod', scope.namespace, query, this.podWarnings, podRecord)) {
+    for await (const records of this.listScoped('Pod', scope.namespace, podQuery(scope), this.podWarnings, podRecord, POD_FIELDS, ahead)) {
       count += records.length;
       onProgress?.(count);
       yield records;

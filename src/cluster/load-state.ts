@@ -3,6 +3,7 @@ import type { ClusterState } from '../engine/types.js';
 import type { BaseState, ClusterSource, Scope } from './source.js';
 
 export async function loadState(source: ClusterSource, scope: Scope, onProgress?: (n: number) => void): Promise<ClusterState & Pick<BaseState, 'partial' | 'warnings'>> {
+  source.prefetchPods?.(scope);
   const base = await source.loadBase(scope);
   const pods = [];
   for await (const page of source.pods(scope, onProgress)) pods.push(...page);

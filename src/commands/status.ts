@@ -43,6 +43,7 @@ export default class Status extends BaseCommand {
     const source = this.source;
     const progress = new Progress();
     progress.update('reading cluster configuration…', true);
+    source.prefetchPods?.(scope);
     const base = await source.loadBase(scope);
     const ctx = buildClusterContext({ ...base, pods: [] });
     const builder = new ReportBuilder(ctx, {

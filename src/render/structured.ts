@@ -21,15 +21,17 @@ export function writeJsonStreaming(value: Record<string, unknown>, key: string, 
   const text = JSON.stringify({ ...value, [key]: PLACEHOLDER }, null, 2);
   const at = text.indexOf(MARKER);
   write(`${text.slice(0, at)}[\n`);
-  const batch: string[] = [];
-  for (let i = 0; i < items.length; i++) {
-    const json = JSON.stringify(items[i], null, 2).replace(/\n/g, '\n    ');
-    batch.push(`    ${json}${i < items.length - 1 ? ',' : ''}`);
-    if (batch.length === 500) {
-      write(`${batch.join('\n')}\n`);
-      batch.length = 0;
-    }
+  // 500 items at a time, stringified as the array of a one-member object: at the depth they have in the
+  // document, so the text is theirs without re-indenting (one native call, not one per item and a regex).
+  for (let from = 0; from < items.length; from += BATCH) {
+    const batch = JSON.stringify({ [key]: items.slice(from, from + BATCH) }, null, 2);
+    const last = from + BATCH >= items.length;
+    write(`${batch.slice(WRAPPER_HEAD.length + JSON.stringify(key).length, batch.length - WRAPPER_TAIL.length)}${last ? '' : ','}\n`);
   }
-  if (batch.length) write(`${batch.join('\n')}\n`);
   write(`  ]${text.slice(at + MARKER.length)}\n`);
 }
+
+const BATCH = 500;
+/** `{"key":[...]}` stringified with 2-space indentation: `{\n  "key": [\n` + the items + `\n  ]\n}`. */
+const WRAPPER_HEAD = '{\n  : [\n';
+const WRAPPER_TAIL = '\n  ]\n}';

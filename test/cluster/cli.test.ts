@@ -48,6 +48,24 @@ describe('test-cluster CLI', () => {
     expect(await cli.exited).toBe(0);
   });
 
+  it('--latency delays every request by that much', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'test-cluster-cli-'));
+    dirs.push(dir);
+    const kubeconfig = join(dir, 'kubeconfig');
+    const cli = startCli(['--demo', '--latency', '150', '--kubeconfig-out', kubeconfig]);
+    await expect.poll(() => cli.stderr(), { timeout: 15_000 }).toContain(`kubeconfig: ${kubeconfig}`);
+    expect(cli.stderr()).toContain('every request delayed by 150 ms');
+    const server = (yaml.load(readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] }).clusters[0]?.cluster.server;
+    for (const path of ['/version', '/api/v1/namespaces', '/api/v1/pods?limit=2']) {
+      const started = performance.now();
+      expect((await fetch(`${server}${path}`)).status).toBe(200);
+      expect(performance.now() - started, path).toBeGreaterThanOrEqual(145);
+    }
+    cli.stop();
+    expect(await cli.exited).toBe(0);
+    await expect(startCli(['--demo', '--latency', '-1']).exited).resolves.toBe(2);
+  });
+
   it('refuses bad arguments', async () => {
     const cli = startCli(['--demo', '--snapshot', 'x']);
     expect(await cli.exited).toBe(2);

@@ -1,5 +1,6 @@
-// npm run test-cluster -- [--demo | --snapshot PATH | --synthetic PODS:NAMESPACES] [--port N] [--tls [--client-certs]] [--token T] [--kubeconfig-out PATH]
+// npm run test-cluster -- [--demo | --snapshot PATH | --synthetic PODS:NAMESPACES] [--port N] [--tls [--client-certs]] [--token T] [--kubeconfig-out PATH] [--latency MS]
 // Runs a test cluster in the foreground until SIGINT/SIGTERM; writes the kubeconfig once listening.
+// --latency delays every request by MS milliseconds before it is handled (a real API server's round trip).
 // --synthetic 100000:2000 seeds 100,000 realistic pods across 2,000 namespaces (plus their workloads and
 // the demo's control plane) in a few seconds, into under 1 GB.
 import { parseArgs } from 'node:util';
@@ -8,7 +9,7 @@ import { startTestCluster } from './server.js';
 import { DEMO_PATH, parseSyntheticSpec } from './synthetic.js';
 
 const USAGE =
-  'usage: npm run test-cluster -- [--demo | --snapshot PATH | --synthetic PODS:NAMESPACES] [--port N] [--tls [--client-certs]] [--token TOKEN] [--kubeconfig-out PATH] [--namespace NS]';
+  'usage: npm run test-cluster -- [--demo | --snapshot PATH | --synthetic PODS:NAMESPACES] [--port N] [--tls [--client-certs]] [--token TOKEN] [--kubeconfig-out PATH] [--namespace NS] [--latency MS]';
 
 function fail(message: string): never {
   process.stderr.write(`test-cluster: ${message}\n${USAGE}\n`);
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
         token: { type: 'string' },
         'kubeconfig-out': { type: 'string' },
         namespace: { type: 'string' },
+        latency: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
   if (args['client-certs'] && !args.tls) fail('--client-certs needs --tls');
   const port = Number(args.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port ${args.port}`);
+  const latencyMs = args.latency === undefined ? 0 : Number(args.latency);
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) fail(`invalid --latency ${args.latency}`);
 
   const source = args.demo ? DEMO_PATH : args.snapshot;
   const objects = source ? readSnapshotObjects(source) : [];
@@ -64,6 +68,7 @@ async function main(): Promise<void> {
     ...(args.token !== undefined ? { token: args.token } : {}),
     ...(synthetic ? { synthetic } : {}),
     ...(args.controllers ? { controllers: {} } : {}),
+    ...(latencyMs > 0 ? { faults: [{ latencyMs }] } : {}),
   });
   const kubeconfigPath = args['kubeconfig-out'] ?? cluster.kubeconfigPath;
   cluster.writeKubeconfig(kubeconfigPath, args.namespace ? { namespace: args.namespace } : {});
@@ -82,6 +87,7 @@ async function main(): Promise<void> {
     const loaded = objects.length - cluster.skippedKinds.length;
     process.stderr.write(`test-cluster: serving ${loaded} objects${source ? ` from ${source}` : ''} at ${cluster.url}\n`);
   }
+  if (latencyMs > 0) process.stderr.write(`test-cluster: every request delayed by ${latencyMs} ms\n`);
   if (skipped.size > 0) process.stderr.write(`test-cluster: skipped unsupported kinds: ${[...skipped].map(([k, n]) => `${k} (${n})`).join(', ')}\n`);
   process.stderr.write(`test-cluster: kubeconfig: ${kubeconfigPath}\n`);
 

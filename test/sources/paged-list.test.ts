@@ -1,0 +1,168 @@
+// Listing with the next page requested ahead (src/cluster/paged-list.ts), against the test cluster:
+// every item exactly once (also across a retry mid-page, on the page being read or the one fetched
+// ahead, and across a 410 restart), never more than one page in flight ahead of the reader, the
+// first page sent before loadBase is done, and the RBAC fallback.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LiveSource } from '../../src/cluster/live-source.js';
+import { POD_FIELDS } from '../../src/cluster/record-fields.js';
+import { podRecord } from '../../src/cluster/records.js';
+import { startTestCluster, type TestCluster } from '../cluster/server.js';
+import { pageOf } from '../cluster/pagination.js';
+
+const PODS = 120;
+const PAGE = 10;
+const ALL = { namespace: null, labelSelector: null };
+
+let cluster: TestCluster;
+let expected: string[];
+beforeAll(async () => {
+  cluster = await startTestCluster({ synthetic: { pods: PODS, namespaces: 4 } });
+  expected = cluster.store
+    .list('Pod')
+    .map((p) => `${p.metadata.namespace}/${p.metadata.name}`)
+    .sort();
+});
+afterAll(async () => {
+  await cluster?.close();
+});
+beforeEach(() => {
+  cluster.faults.clear();
+  cluster.clearRequests();
+});
+
+async function open(pageSize = PAGE): Promise<LiveSource> {
+  return LiveSource.open({ kubeconfig: cluster.kubeconfigPath, requestTimeoutMs: 10_000, pageSize });
+}
+
+/** The pod list requests the server received, as page numbers (1: no continue token). */
+const podPages = () => cluster.requests.filter((r) => r.resource === 'pods' && r.verb === 'list').map((r) => pageOf(r.query.continue ?? null) ?? 0);
+
+async function listAll(source: LiveSource, onBatch?: (seen: number) => Promise<void>): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const batch of source.listPages('Pod', null, {}, podRecord, POD_FIELDS)) {
+    for (const p of batch) keys.push(`${p.namespace}/${p.name}`);
+    await onBatch?.(keys.length);
+  }
+  return keys;
+}
+
+describe('paged lists with the next page requested ahead', () => {
+  it('yields every pod once, equal to the records of the whole objects', async () => {
+    const source = await open();
+    const records = [];
+    for await (const batch of source.listPages('Pod', null, {}, podRecord, POD_FIELDS)) records.push(...batch);
+    await source.close();
+    expect(records.map((p) => `${p.namespace}/${p.name}`).sort()).toEqual(expected);
+    const whole = new Map(cluster.store.list('Pod').map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, podRecord(p)]));
+    for (const r of records) expect(r).toEqual(whole.get(`${r.namespace}/${r.name}`));
+    expect(podPages()).toEqual(Array.from({ length: PODS / PAGE }, (_, i) => i + 1));
+  });
+
+  it('requests the next page while the current one is read, never two pages ahead', async () => {
+    const source = await open();
+    const checks: { page: number; sent: number[] }[] = [];
+    await listAll(source, async (seen) => {
+      // The reader is slow: every request the client has sent by now has reached the server.
+      await sleep(40);
+      const page = Math.ceil(seen / PAGE); // the page the reader is in
+      checks.push({ page, sent: podPages() });
+    });
+    await source.close();
+    expect(checks.length).toBeGreaterThanOrEqual(PODS / PAGE);
+    for (const { page, sent } of checks) {
+      const last = PODS / PAGE;
+      // The page after the one being read is already requested (prefetch) ...
+      expect(Math.max(...sent), `reading page ${page}`).toBe(Math.min(page + 1, last));
+      // ... and nothing beyond it.
+      expect(sent.filter((p) => p > page + 1), `reading page ${page}`).toEqual([]);
+    }
+  });
+
+  it.each([
+    ['the page being read, cut mid-response', { page: 1, resetConnection: true, times: 1 }],
+    ['a page fetched ahead, cut mid-response', { page: 2, resetConnection: true, times: 1 }],
+    ['a later page, cut mid-response twice', { page: 7, resetConnection: true, times: 2 }],
+    ['a page answered 500 then 429', { page: 5, status: 500, times: 1 }],
+  ] as const)('a retry of %s yields no pod twice and misses none', async (_name, rule) => {
+    const handle = cluster.faults.add({ resource: 'pods', verb: 'list', ...rule });
+    const source = await open();
+    const keys = await listAll(source);
+    await source.close();
+    expect(handle.hits).toBe(rule.times);
+    expect(keys).toHaveLength(new Set(keys).size);
+    expect(keys.sort()).toEqual(expected);
+  });
+
+  it.each([3, 2])('an expired continue token on page %i restarts the list: no pod twice, none missed', async (page) => {
+    const handle = cluster.faults.add({ resource: 'pods', verb: 'list', page, status: 410, times: 1 });
+    const source = await open();
+    const keys = await listAll(source, () => sleep(1));
+    await source.close();
+    expect(handle.hits).toBe(1);
+    expect(keys).toHaveLength(new Set(keys).size);
+    expect(keys.sort()).toEqual(expected);
+    // Restarted from the first page after the 410.
+    const pages = podPages();
+    expect(pages.filter((p) => p === 1)).toHaveLength(2);
+  });
+
+  it('a reader that stops early leaves no request behind', async () => {
+    cluster.faults.add({ resource: 'pods', verb: 'list', latencyMs: 30 });
+    const source = await open();
+    for await (const batch of source.listPages('Pod', null, {}, podRecord, POD_FIELDS)) {
+      expect(batch.length).toBeGreaterThan(0);
+      break;
+    }
+    await sleep(200);
+    await source.close();
+    // The page read and at most the one requested ahead (dropped, perhaps before it reached the server).
+    expect(podPages().filter((p) => p !== 1 && p !== 2)).toEqual([]);
+    expect(podPages()[0]).toBe(1);
+  });
+});
+
+describe('prefetchPods', () => {
+  it('sends the first pod request before the start-up reads are answered, and pods() goes on from it', async () => {
+    cluster.faults.add({ resource: 'namespaces', latencyMs: 300 });
+    const source = await open(50);
+    source.prefetchPods(ALL);
+    const base = source.loadBase(ALL);
+    await sleep(150);
+    expect(podPages()).toEqual([1]); // sent while the namespaces are still on their way
+    await base;
+    expect(podPages()).toEqual([1]); // and nothing more before the pods are read
+    const keys: string[] = [];
+    for await (const batch of source.pods(ALL)) keys.push(...batch.map((p) => `${p.namespace}/${p.name}`));
+    await source.close();
+    expect(keys.sort()).toEqual(expected);
+    expect(podPages()).toEqual([1, 2, 3]); // the first page was not requested again
+  });
+
+  it('a prefetched list that is forbidden cluster-wide falls back to namespace by namespace', async () => {
+    const lift = cluster.forbid({ namespace: 'team-0001', resource: 'pods' });
+    try {
+      const source = await open(7);
+      source.prefetchPods(ALL);
+      await source.loadBase(ALL);
+      const keys: string[] = [];
+      for await (const batch of source.pods(ALL)) keys.push(...batch.map((p) => `${p.namespace}/${p.name}`));
+      await source.close();
+      expect(keys).toHaveLength(new Set(keys).size);
+      expect(keys.sort()).toEqual(expected.filter((k) => !k.startsWith('team-0001/')));
+      expect(source.podWarnings.join('\n')).toMatch(/cannot list pods in 1 namespace\(s\) \(forbidden\): team-0001/);
+    } finally {
+      lift();
+    }
+  });
+
+  it('a prefetch for another scope is dropped, not used', async () => {
+    const source = await open();
+    source.prefetchPods({ namespace: 'team-0002', labelSelector: null });
+    await source.loadBase(ALL);
+    const keys: string[] = [];
+    for await (const batch of source.pods(ALL)) keys.push(...batch.map((p) => `${p.namespace}/${p.name}`));
+    await source.close();
+    expect(keys.sort()).toEqual(expected);
+  });
+});
