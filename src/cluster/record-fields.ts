@@ -20,7 +20,8 @@ const POD_METADATA = {
   ownerReferences: OWNER_REFERENCE,
 } as const;
 
-const CONTAINER = { name: true, image: true, restartPolicy: true } as const;
+// args: istio-proxy's `proxy router|waypoint` tells a gateway or waypoint (records.ts proxyRole).
+const CONTAINER = { name: true, image: true, restartPolicy: true, args: true } as const;
 
 const POD_SPEC = { hostNetwork: true, containers: CONTAINER, initContainers: CONTAINER } as const;
 
