@@ -29,7 +29,7 @@ export interface ControlPlane {
   harness: KubeRest;
   auditLogPath: string;
   binaries: ControlPlaneBinaries;
-  /** Starts kube-controller-manager (after the state is loaded, so it sees the whole state at once). */
+  /** Starts kwok and kube-controller-manager (after the state is loaded, so that they see it whole). */
   startControllers(): Promise<void>;
   /** kubeconfig YAML for the server with a bearer token. */
   kubeconfig(token: string, user?: string): string;
@@ -207,18 +207,18 @@ export async function startControlPlane(binaries: ControlPlaneBinaries, options:
     await waitFor(`kube-apiserver (${server}/readyz)`, apiserver, async () => (await harness.raw('GET', '/readyz')).status === 200, 120_000);
     log(`real-cluster: etcd and kube-apiserver ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-    startComponent('kwok', binaries.kwok, [
-      `--kubeconfig=${join(dir, 'kwok.kubeconfig')}`,
-      `--config=${KWOK_STAGES}`,
-      '--manage-all-nodes=false',
-      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-      '--node-lease-duration-seconds=40',
-      '--cidr=10.244.0.0/16',
-      '--node-ip=127.0.0.1',
-    ]);
-
     const startControllers = async () => {
       const t = Date.now();
+      startComponent('kwok', binaries.kwok, [
+        `--kubeconfig=${join(dir, 'kwok.kubeconfig')}`,
+        `--config=${KWOK_STAGES}`,
+        '--manage-all-nodes=false',
+        '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+        '--node-lease-duration-seconds=40',
+        '--cidr=10.244.0.0/16',
+        '--node-ip=127.0.0.1',
+    ]);
+
       const kcm = startComponent('kube-controller-manager', binaries.kubeControllerManager, [
         `--kubeconfig=${join(dir, 'controller-manager.kubeconfig')}`,
         `--authentication-kubeconfig=${join(dir, 'controller-manager.kubeconfig')}`,
@@ -230,16 +230,14 @@ export async function startControlPlane(binaries: ControlPlaneBinaries, options:
         '--use-service-account-credentials=true',
         `--service-account-private-key-file=${join(dir, 'sa.key')}`,
         `--root-ca-file=${join(dir, 'ca.crt')}`,
-        // kwok keeps node leases, but there is no real kubelet to evict anything: no node lifecycle.
-        '--controllers=*,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-nodeipam',
+        // The node lifecycle controller stays: it lifts the not-ready taint the API server puts on new
+        // nodes once kwok reports them Ready (kwok renews their leases). No cloud, no pod CIDRs.
+        '--controllers=*,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-nodeipam',
         '--concurrent-deployment-syncs=5',
         '--v=1',
       ]);
-      // Ready when its service-account controller has made the default ServiceAccount of a new namespace.
-      const probe = `real-cluster-probe-${randomBytes(3).toString('hex')}`;
-      await harness.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: probe } });
-      await waitFor('kube-controller-manager (service account controller)', kcm, async () => (await harness.raw('GET', `/api/v1/namespaces/${probe}/serviceaccounts/default`)).status === 200, 120_000);
-      await harness.raw('DELETE', `/api/v1/namespaces/${probe}`);
+      // Ready when its service-account controller has made the default ServiceAccount of kube-public.
+      await waitFor('kube-controller-manager (service account controller)', kcm, async () => (await harness.raw('GET', '/api/v1/namespaces/kube-public/serviceaccounts/default')).status === 200, 120_000);
       log(`real-cluster: kube-controller-manager ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     };
 
