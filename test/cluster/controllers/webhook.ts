@@ -2,8 +2,9 @@
 // namespaces and ProxyConfigs currently in the store decide (with the project's own engine) whether
 // and by which revision a new pod is injected; an injected pod gets what Istio's injector adds.
 import { buildClusterContext, type ClusterContext } from '../../../src/engine/cluster-context.js';
-import { decideCached, injectorConfigOf, type Decision } from '../../../src/engine/decision.js';
-import { parseMeshConfig } from '../../../src/engine/injector-config.js';
+import { decideCached, injectorConfigOf, type Decision, type WebhookVerdict } from '../../../src/engine/decision.js';
+import { parseMeshConfig, templatesAddProxy, templatesFor } from '../../../src/engine/injector-config.js';
+import { injectRequired } from '../../../src/engine/injector-policy.js';
 import { effectiveImageType, expectedProxyImage } from '../../../src/engine/proxy-image.js';
 import { addObject, emptyState, podRecord } from '../../../src/cluster/records.js';
 import { ApiError } from '../status.js';
@@ -65,7 +66,8 @@ export class SidecarInjector {
   private context: ClusterContext | null = null;
 
   constructor(
-    private readonly store: ObjectStore,
+    /** Where the injection inputs (INJECTION_INPUT_KINDS) are read from. */
+    private readonly store: Pick<ObjectStore, 'list'>,
     private readonly options: InjectorOptions,
   ) {}
 
@@ -98,10 +100,42 @@ export class SidecarInjector {
       throw new ApiError(400, 'BadRequest', `admission webhook "${r.hook.webhook}" denied the request: ${r.rejections.map((x) => x.message).join('; ')}`);
     }
     if (!decision.inject || decision.revision === null) return { decision, applied: 'none', image: null };
-    const ctx = this.ctx();
     const revision = decision.revision;
     const verdict = decision.injecting.find((v) => v.hook.revision === revision) ?? decision.injecting[0];
     if (!verdict) return { decision, applied: 'none', image: null };
+    return this.render(pod, decision, verdict);
+  }
+
+  /**
+   * What the istiod behind one given webhook does with `pod` when the API server calls that webhook
+   * (whoever decided to call it): its injector's policy, then its templates. For a webhook server
+   * that the real API server calls. Undefined when no such injection webhook is in the inputs.
+   */
+  injectAs(pod: RawObject, configuration: string, webhook: string): InjectionResult | undefined {
+    const hook = this.ctx().hooks.find((h) => h.configuration === configuration && h.webhook === webhook);
+    if (!hook) return undefined;
+    const record = podRecord(pod);
+    const input = { namespace: record.namespace, labels: record.labels, annotations: record.annotations, hostNetwork: record.hostNetwork };
+    const injector = this.ctx().injectors.get(hook.revision);
+    const config = injectorConfigOf(injector, hook);
+    const verdict: WebhookVerdict = { hook, injector, policy: injectRequired(config, input) };
+    const templates = verdict.policy.inject ? templatesFor(config, input.annotations) : [];
+    const decision: Decision = {
+      inject: verdict.policy.inject,
+      revision: verdict.policy.inject ? hook.revision : null,
+      reason: verdict.policy.rule,
+      matched: [verdict],
+      injecting: verdict.policy.inject ? [verdict] : [],
+      templates,
+      addsProxy: verdict.policy.inject ? templatesAddProxy(config, templates) : null,
+    };
+    if (!decision.inject) return { decision, applied: 'none', image: null };
+    return this.render(pod, decision, verdict);
+  }
+
+  private render(pod: RawObject, decision: Decision, verdict: WebhookVerdict): InjectionResult {
+    const ctx = this.ctx();
+    const revision = verdict.hook.revision;
     const injector = ctx.injectors.get(revision) ?? verdict.injector;
     const config = injectorConfigOf(injector, verdict.hook);
 
