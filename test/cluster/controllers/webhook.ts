@@ -7,6 +7,7 @@ import { parseMeshConfig, templatesAddProxy, templatesFor } from '../../../src/e
 import { injectRequired } from '../../../src/engine/injector-policy.js';
 import { effectiveImageType, expectedProxyImage } from '../../../src/engine/proxy-image.js';
 import { addObject, emptyState, podRecord } from '../../../src/cluster/records.js';
+import { injectorRefusals } from '../../../src/engine/injection-rejection.js';
 import { ApiError } from '../status.js';
 import type { ObjectStore } from '../store.js';
 import type { RawObject } from '../types.js';
@@ -126,9 +127,16 @@ export class SidecarInjector {
       reason: verdict.policy.rule,
       matched: [verdict],
       injecting: verdict.policy.inject ? [verdict] : [],
+      renderer: verdict.policy.inject ? verdict : null,
+      refusal: null,
       templates,
       addsProxy: verdict.policy.inject ? templatesAddProxy(config, templates) : null,
     };
+    const rejections = verdict.policy.inject ? injectorRefusals(config, input.annotations) : [];
+    if (rejections.length > 0) {
+      // RunTemplate fails: the webhook answers allowed: false.
+      throw new ApiError(400, 'BadRequest', `admission webhook "${hook.webhook}" denied the request: ${rejections.map((x) => x.message).join('; ')}`);
+    }
     if (!decision.inject) return { decision, applied: 'none', image: null };
     return this.render(pod, decision, verdict);
   }
