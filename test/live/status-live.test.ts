@@ -49,7 +49,7 @@ describe('status and explain against a live API', () => {
     const dep = await live(['explain', 'deployment/cart', '-n', 'shop', '-o', 'json']);
     const depDemo = await runCli(['explain', 'deployment/cart', '-n', 'shop', '--demo', '-o', 'json']);
     expect(JSON.parse(dep.stdout)).toEqual(JSON.parse(depDemo.stdout));
-  });
+  }, 120_000); // explains every demo pod live and from the snapshot: a minute on a loaded 2-core machine
 
   it('pages through a cluster larger than one page', async () => {
     const small = await live(['status', '-A', '-o', 'json', '--chunk-size', '4']);
