@@ -99,7 +99,7 @@ describeRealCluster('rollout against real controllers', () => {
     const c = cluster();
     const from = c.controlPlane.auditEvents().length;
     const plan = json(await live(['rollout', '-n', 'shop', '--revision', 'stable', '--dry-run', '-o', 'json']));
-    const targets: { kind: string; name: string }[] = plan.plan.workloads.filter((w: RawObject) => w.action !== 'skip');
+    const targets: { kind: string; name: string }[] = plan.workloads.filter((w: RawObject) => w.action !== 'skip');
     expect(targets.length).toBeGreaterThanOrEqual(2);
     const child = spawn(process.execPath, [BIN, 'rollout', '-n', 'shop', '--revision', 'stable', '--yes', '--timeout', '120s', '--kubeconfig', c.kubeconfigPath], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' }, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
