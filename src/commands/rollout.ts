@@ -20,9 +20,19 @@ export default class Rollout extends BaseCommand {
   static override flags = {
     namespace: namespaceFlag,
     'all-namespaces': allNamespacesFlag,
-    enable: Flags.boolean({ description: 'label the namespaces istio-injection=enabled', exclusive: ['disable', 'revision'] }),
-    disable: Flags.boolean({ description: 'label the namespaces istio-injection=disabled', exclusive: ['enable', 'revision'] }),
-    revision: Flags.string({ description: 'label the namespaces istio.io/rev=REV (and remove istio-injection)', exclusive: ['enable', 'disable'] }),
+    enable: Flags.boolean({ description: 'label the namespaces istio-injection=enabled', exclusive: ['disable', 'revision', 'to-ambient', 'to-sidecar'] }),
+    disable: Flags.boolean({ description: 'label the namespaces istio-injection=disabled', exclusive: ['enable', 'revision', 'to-ambient', 'to-sidecar'] }),
+    revision: Flags.string({ description: 'label the namespaces istio.io/rev=REV (and remove istio-injection)', exclusive: ['enable', 'disable', 'to-ambient', 'to-sidecar'] }),
+    'to-ambient': Flags.boolean({
+      description: 'migrate the namespaces to ambient: preflight (ztunnel, istio-cni, policies ztunnel cannot enforce), label istio.io/dataplane-mode=ambient (removing istio-injection and istio.io/rev), restart what still runs a sidecar, verify capture',
+      exclusive: ['enable', 'disable', 'revision', 'to-sidecar'],
+    }),
+    'to-sidecar': Flags.string({
+      description: 'migrate the namespaces back to sidecars of revision REV: label istio.io/rev=REV (istio-injection=enabled for a default revision served so), remove istio.io/dataplane-mode, restart what lacks a sidecar, verify injection',
+      helpValue: 'REV',
+      exclusive: ['enable', 'disable', 'revision', 'to-ambient'],
+    }),
+    'accept-policy-gaps': Flags.boolean({ description: 'with --to-ambient: go on although AuthorizationPolicies with L7 rules would not be enforced by ztunnel' }),
     yes: Flags.boolean({ char: 'y', description: 'apply the whole plan without asking' }),
     'dry-run': Flags.boolean({ description: 'print the plan and send no write request' }),
     'max-concurrent': Flags.integer({ description: 'rollouts in flight at once', default: 1, min: 1 }),
@@ -44,7 +54,12 @@ export default class Rollout extends BaseCommand {
       import('../render/structured.js'),
     ]);
     const timeoutMs = parseDuration(flags.timeout, 'timeout');
-    const change: LabelChange = flags.revision
+    if (flags['accept-policy-gaps'] && !flags['to-ambient']) throw new UserError('--accept-policy-gaps only goes with --to-ambient', 2);
+    const change: LabelChange = flags['to-ambient']
+      ? { kind: 'ambient' }
+      : flags['to-sidecar'] !== undefined
+        ? { kind: 'sidecar', revision: flags['to-sidecar'] }
+        : flags.revision
       ? { kind: 'revision', revision: flags.revision }
       : flags.enable
         ? { kind: 'enable' }
@@ -70,7 +85,7 @@ export default class Rollout extends BaseCommand {
     for (const w of state.warnings) warn(w);
     let plan: RolloutPlan;
     try {
-      plan = planRollout(state, { namespaces: namespace ? [namespace] : null, change });
+      plan = planRollout(state, { namespaces: namespace ? [namespace] : null, change, acceptPolicyGaps: flags['accept-policy-gaps'] });
     } catch (err) {
       if (err instanceof PlanError) throw new UserError(err.message);
       throw err;
@@ -129,20 +144,59 @@ export default class Rollout extends BaseCommand {
       progress.done();
     }
 
-    // Re-audit what the plan covered.
-    const after = await loadState(source, scope);
-    const ctx = buildClusterContext(after);
+    // Re-audit what the plan covered. After an ambient migration that ran to the end, verify it: the
+    // CNI agent captures running pods on its own, so wait (within --timeout) until every pod of the
+    // relabelled namespaces is captured (--to-ambient) or injected (--to-sidecar).
     const scopeSet = new Set(plan.scope);
-    const audits = after.pods.filter((p) => scopeSet.has(p.namespace)).map((p) => withoutDetail(auditPod(ctx, p)));
+    const reaudit = async () => {
+      const after = await loadState(source, scope);
+      const ctx = buildClusterContext(after);
+      return after.pods.filter((p) => scopeSet.has(p.namespace)).map((p) => withoutDetail(auditPod(ctx, p)));
+    };
+    let audits = await reaudit();
+    let verification: { ok: boolean; pending: string[] } | undefined;
+    if (plan.migration && !result.stoppedBy) {
+      const { migrationPending } = await import('../engine/ambient-migration.js');
+      const migrated = new Set(selection.namespaces.map((n) => n.namespace));
+      const restarted = new Set(selection.workloads.map((w) => `${w.namespace}/${w.kind}/${w.name}`));
+      // The namespaces relabelled now, and the workloads restarted (a re-run relabels nothing).
+      const pendingOf = (list: typeof audits) => list.flatMap((a) => {
+        // Pods of a Deployment are owned by its ReplicaSet; the audit names the Deployment.
+        const where = { relabelled: migrated.has(a.namespace), restarted: a.workload !== null && restarted.has(`${a.namespace}/${a.workload.kind}/${a.workload.name}`) };
+        const p = migrationPending(plan.migration!, a, where);
+        return p ? [`${a.namespace}/${a.name}: ${p}${a.notCaptured ? ` (${a.notCaptured})` : ''}`] : [];
+      });
+      const deadline = Date.now() + timeoutMs;
+      let pending = pendingOf(audits);
+      progress.update(`verifying ${plan.migration === 'ambient' ? 'capture' : 'injection'}…`, true);
+      while (pending.length > 0 && Date.now() < deadline && !abort.signal.aborted) {
+        await new Promise((r) => setTimeout(r, 500));
+        audits = await reaudit();
+        pending = pendingOf(audits);
+      }
+      progress.done();
+      verification = { ok: pending.length === 0, pending };
+    }
     if (json) {
       process.stdout.write(
         renderStructured(
-          { kind: 'RolloutResult', apiVersion: 'inject.istio-tools.dev/v1alpha1', plan, result, remainingDrift: audits.filter((a) => a.drift.length > 0) },
+          { kind: 'RolloutResult', apiVersion: 'inject.istio-tools.dev/v1alpha1', plan, result, remainingDrift: audits.filter((a) => a.drift.length > 0), ...(verification ? { verification } : {}) },
           'json',
         ),
       );
-    } else process.stdout.write(`\n${renderResult(result, audits)}`);
+    } else {
+      process.stdout.write(`\n${renderResult(result, audits)}`);
+      if (verification) {
+        const what = plan.migration === 'ambient' ? 'captured by ambient' : 'injected';
+        if (verification.ok) process.stdout.write(`Verified: every pod of the migrated namespaces is ${what}.\n`);
+        else process.stdout.write(`Not verified within --timeout: ${verification.pending.length} pod(s) not ${what}:\n${verification.pending.map((p) => `  ${p}`).join('\n')}\n`);
+      }
+    }
     if (result.stoppedBy === 'interrupted') this.exit(130);
     if (result.stoppedBy) this.exit(1);
+    if (verification && !verification.ok) {
+      if (!json) warn(`the migration is not verified: ${verification.pending.length} pod(s) still pending; re-run the same command to continue`);
+      this.exit(1);
+    }
   }
 }
