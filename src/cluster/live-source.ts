@@ -245,8 +245,9 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     const rootProxyConfigsRead = scope.namespace && scope.namespace !== 'istio-system' ? settle(this.listAll('ProxyConfig', 'istio-system')) : null;
     const ownersRead = options.ownersOf ? settle(this.ownerChain(options.ownersOf)) : null;
     // Ambient: Services (use-waypoint labels), Gateways (waypoints, any namespace), AuthorizationPolicies
-    // (the scope's and the root namespace's), and ztunnel / istio-cni when the workload lists do not cover
-    // istio-system. A kind whose CRD is not installed (404) is simply absent.
+    // (the scope's and the root namespace's), and ztunnel / istio-cni (istio-system/ztunnel and
+    // istio-system/istio-cni-node, read by name) when the workload lists do not cover istio-system. A
+    // kind whose CRD is not installed (404) is simply absent.
     const ambientGaps: string[] = [];
     const collect = async <T>(kind: ResourceKind, namespace: string | null, map: (raw: RawObject) => T, projection?: Projection): Promise<T[]> => {
       const out: T[] = [];
@@ -264,7 +265,12 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     const policiesRead = settle(Promise.all(policyNamespaces.map((ns) => collect<AuthorizationPolicyRecord>('AuthorizationPolicy', ns, authorizationPolicyRecord))).then((l) => l.flat()));
     const componentsRead =
       ownersRead || (scope.namespace && scope.namespace !== 'istio-system')
-        ? settle(collect<WorkloadRecord>('DaemonSet', 'istio-system', (raw) => workloadRecord({ ...raw, kind: 'DaemonSet' }), WORKLOAD_FIELDS).then((l) => l.filter(isAmbientComponent)))
+        ? settle(
+            // Read by name (the charts' names), so that one pod's explain still lists no workloads.
+            Promise.all(['ztunnel', 'istio-cni-node'].map((name) => this.getWorkload('DaemonSet', 'istio-system', name))).then((l) =>
+              l.filter((w): w is WorkloadRecord => w !== null && isAmbientComponent(w)),
+            ),
+          )
         : null;
     // Workloads (ReplicaSets are derived from pod-template-hash; not listed). A cluster-wide list that
     // is forbidden falls back to listing namespace by namespace, once the namespaces are known.
