@@ -49,8 +49,8 @@ export function componentFindings(ambient: AmbientContext, what: string): Findin
       severity: 'error',
       ...(c.ztunnel ? { object: `daemonset/${c.ztunnel.object}` } : {}),
       message: c.ztunnel
-        ? `${what} but ztunnel ${c.ztunnel.object} is not ready (${c.ztunnel.summary}): their pods are not captured`
-        : `${what} but there is no ztunnel DaemonSet: nothing captures their pods (install it: istioctl install --set profile=ambient, or the ztunnel chart)`,
+        ? `${what} but ztunnel ${c.ztunnel.object} is not ready (${c.ztunnel.summary}): pods on nodes without a ready ztunnel are not captured`
+        : `${what} but there is no ztunnel DaemonSet: no pod is captured (install it: istioctl install --set profile=ambient, or the ztunnel chart)`,
     });
   }
   const cni = c.cni;
@@ -123,7 +123,7 @@ export function podAmbientFindings(ambient: AmbientContext, namespace: string, l
 export function notCapturedReason(ambient: AmbientContext, actual: ActualState): string {
   const blocker = captureBlocker(ambient.components);
   if (actual.viaInjector) return 'it carries sidecar.istio.io/status from an earlier injection, so the CNI agent skips it: a restart re-creates it without';
-  if (blocker) return `${blocker}: the pod cannot be captured until it is`;
+  if (blocker) return `${blocker}: a pod on a node without a ready one is not captured`;
   if (actual.ambientPending) return 'capture is pending (ambient.istio.io/redirection=pending): redirection is set up but ztunnel has not taken the pod yet';
   return 'the istio-cni agent has not marked it captured (no ambient.istio.io/redirection=enabled); it captures running pods without a restart, so look at the istio-cni-node and ztunnel pods on its node';
 }
