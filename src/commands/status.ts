@@ -4,6 +4,9 @@ import { colorEnabled, palette, Progress, warn } from '../cli/terminal.js';
 import { heapStatsRequested, writeHeapStats } from '../cli/heap-stats.js';
 import type { Scope } from '../cluster/source.js';
 
+/** Members of a pod audit whose objects ReportBuilder shares between pods. */
+const SHARED_POD_MEMBERS = ['workload', 'desired', 'actual', 'drift'] as const;
+
 export default class Status extends BaseCommand {
   static override summary = 'Audit sidecar injection: what Istio would decide now versus what every pod runs';
   static override description =
@@ -67,7 +70,8 @@ export default class Status extends BaseCommand {
 
     const format = flags.output;
     if (format === 'json') {
-      writeJsonStreaming(report as unknown as Record<string, unknown>, 'pods', (chunk) => process.stdout.write(chunk));
+      // The replicas of a workload share these objects (ReportBuilder): each is stringified once.
+      writeJsonStreaming(report as unknown as Record<string, unknown>, 'pods', (chunk) => process.stdout.write(chunk), { sharedMembers: SHARED_POD_MEMBERS });
     } else if (format === 'yaml') {
       process.stdout.write(renderStructured(report, format));
     } else {
