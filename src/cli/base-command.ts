@@ -17,7 +17,7 @@ export const sourceFlags = {
     exclusive: ['demo'],
     multiple: true,
   }),
-  demo: Flags.boolean({ description: 'use the bundled demo cluster state', helpGroup: 'CLUSTER', exclusive: ['snapshot'] }),
+  demo: Flags.boolean({ description: 'use the bundled demo cluster state (two clusters, contexts "demo", the default, and "east")', helpGroup: 'CLUSTER', exclusive: ['snapshot'] }),
   debug: Flags.boolean({ description: 'print stack traces of errors', hidden: true }),
 };
 

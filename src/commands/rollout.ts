@@ -40,6 +40,7 @@ export default class Rollout extends BaseCommand {
     if (!flags['dry-run'] && !flags.yes && !interactive) {
       throw new UserError('rollout needs confirmation and there is no terminal: pass --yes to apply the plan, or --dry-run to only print it', 2);
     }
+    parseDuration(flags.timeout, 'timeout'); // bad usage before any cluster is read
     const { fleetContexts, singleContextFlags } = await import('../cli/fleet.js');
     const contexts = await fleetContexts(flags);
     if (contexts && contexts.length > 1) return this.runFleet(flags, contexts);

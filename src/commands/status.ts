@@ -83,7 +83,11 @@ export default class Status extends BaseCommand {
     const progress = new FleetProgress(contexts);
     const outcomes = await forEachContext(
       contexts,
-      (context) => openContextSource(flags, context),
+      (context) =>
+        openContextSource(flags, context).catch((err: unknown) => {
+          progress.finish(context);
+          throw err;
+        }),
       async (context, source) => {
         try {
           return await auditCluster(source, scope, { driftOnly: flags['drift-only'], onProgress: (text, force) => progress.update(context, text, force) });

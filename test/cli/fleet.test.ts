@@ -2,7 +2,7 @@
 // fleet helpers: context lists, bounded concurrency, the streamed fleet JSON.
 import { describe, expect, it } from 'vitest';
 import yaml from 'js-yaml';
-import { fleetContexts, fleetReport, forEachContext } from '../../src/cli/fleet.js';
+import { FleetProgress, fleetContexts, fleetReport, forEachContext } from '../../src/cli/fleet.js';
 import type { ClusterSource } from '../../src/cluster/source.js';
 import { UserError } from '../../src/cluster/source.js';
 import { writeFleetJson } from '../../src/render/fleet-table.js';
@@ -128,6 +128,8 @@ describe('explain and rollout over the demo\'s clusters', () => {
       ['east', 'dry-run', 'RolloutPlan'],
       ['demo', 'dry-run', 'RolloutPlan'],
     ]);
+    const badTimeout = await runCli(['rollout', '-n', 'shop', '--demo', '--context', 'east,demo', '--dry-run', '--timeout', 'soon']);
+    expect([badTimeout.code, badTimeout.stdout, badTimeout.stderr]).toEqual([2, '', 'error: invalid duration for --timeout: "soon" (examples: 30s, 2m, 1h)\n']);
     const refused = await runCli(['rollout', '-n', 'shop', '--demo', '--context', 'east,demo', '--yes']);
     expect([refused.code, refused.stdout, refused.stderr]).toEqual([1, '', 'error: rollout applies changes to a live cluster; with --snapshot or --demo use --dry-run\n']);
   });
@@ -188,5 +190,27 @@ describe('fleet helpers', () => {
     writeFleetJson(fleet, (chunk) => (text += chunk));
     expect(text).toBe(`${JSON.stringify(fleet, null, 2)}\n`);
     expect(fleet.summary).toMatchObject({ clusters: 3, failed: 1, failedClusters: ['dead'], pods: demo.summary.pods * 2 });
+  });
+
+  it('FleetProgress: one line on a TTY with each context\'s phase and the count done; nothing otherwise', () => {
+    const written: string[] = [];
+    const tty = { isTTY: true, columns: 200, write: (t: string) => written.push(t) } as unknown as NodeJS.WriteStream;
+    const p = new FleetProgress(['a', 'b'], tty);
+    p.update('a', 'listing pods… 500', true);
+    p.update('b', 'reading cluster configuration…', true);
+    p.finish('a');
+    p.done();
+    expect(written).toEqual([
+      '\r\u001b[2Kcontexts 0/2 done  a: listing pods… 500',
+      '\r\u001b[2Kcontexts 0/2 done  a: listing pods… 500  b: reading cluster configuration…',
+      '\r\u001b[2Kcontexts 1/2 done  b: reading cluster configuration…',
+      '\r\u001b[2K',
+    ]);
+    const piped: string[] = [];
+    const q = new FleetProgress(['a'], { isTTY: false, write: (t: string) => piped.push(t) } as unknown as NodeJS.WriteStream);
+    q.update('a', 'x', true);
+    q.finish('a');
+    q.done();
+    expect(piped).toEqual([]);
   });
 });
