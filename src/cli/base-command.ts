@@ -5,16 +5,19 @@ import { UserError, type ClusterSource } from '../cluster/source.js';
 
 export const sourceFlags = {
   kubeconfig: Flags.string({ description: 'path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)', helpGroup: 'CLUSTER' }),
-  context: Flags.string({ description: 'kubeconfig context to use (default: the current context)', helpGroup: 'CLUSTER' }),
+  context: Flags.string({
+    description: 'kubeconfig context to use (default: the current context); a comma-separated list (a,b,c) runs on each of them: status and explain read them concurrently, rollout one after the other',
+    helpGroup: 'CLUSTER',
+  }),
   'request-timeout': Flags.string({ description: 'timeout of each API request, e.g. 30s, 1m (0 = none)', default: '30s', helpGroup: 'CLUSTER' }),
-  'chunk-size': Flags.integer({ description: 'list large collections in pages of this many objects (0 = no paging)', default: 500, min: 0, helpGroup: 'CLUSTER' }),
+  'chunk-size': Flags.integer({ description: 'list large collections in pages of this many objects (workloads: 4 times as many; 0 = no paging)', default: 500, min: 0, helpGroup: 'CLUSTER' }),
   snapshot: Flags.string({
     description: 'read cluster state from files (kind: List, multi-document YAML/JSON, a directory, or - for stdin); repeat to add files, e.g. the config cluster\'s injector ConfigMap for a remote cluster',
     helpGroup: 'CLUSTER',
     exclusive: ['demo'],
     multiple: true,
   }),
-  demo: Flags.boolean({ description: 'use the bundled demo cluster state', helpGroup: 'CLUSTER', exclusive: ['snapshot'] }),
+  demo: Flags.boolean({ description: 'use the bundled demo cluster state (two clusters, contexts "demo", the default, and "east")', helpGroup: 'CLUSTER', exclusive: ['snapshot'] }),
   debug: Flags.boolean({ description: 'print stack traces of errors', hidden: true }),
 };
 
@@ -47,8 +50,15 @@ export function parseDuration(text: string, flag: string): number {
   return Math.round(total);
 }
 
+/** `--all-contexts`, for the commands that read every context of the kubeconfig (status, explain). */
+export const allContextsFlag = Flags.boolean({
+  description: 'run on every context of the kubeconfig (with --demo: the demo\'s two clusters), concurrently, one CLUSTER per context',
+  helpGroup: 'CLUSTER',
+  exclusive: ['context', 'snapshot'],
+});
+
 export async function openSource(flags: SourceFlagValues): Promise<ClusterSource> {
-  if (flags.demo) return (await import('../cluster/demo-state.js')).demoSource();
+  if (flags.demo) return (await import('../cluster/demo-state.js')).demoSource(flags.context);
   if (flags.snapshot?.length) return (await import('../cluster/snapshot-source.js')).SnapshotSource.fromPaths(flags.snapshot);
   const { LiveSource } = await import('../cluster/live-source.js');
   return LiveSource.open({

@@ -99,6 +99,14 @@ function parseSelectorOrThrow(selector: string): void {
 
 const LISTED_WORKLOADS: WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
 
+/**
+ * Workloads are listed in pages this many times larger than pods: every pod waits for them (a pod's
+ * workload is part of its audit), their pages are cut down to a few hundred bytes an object while they
+ * arrive, and under real API latency each page is a round trip (18,000 Deployments in pages of 500 are
+ * 36 of them before the first pod is audited; in pages of 2,000, 9).
+ */
+export const WORKLOAD_PAGE_FACTOR = 4;
+
 export class LiveSource implements ClusterSource, ClusterWriter {
   /**
    * Namespaces known from loadBase, for per-namespace fallbacks when a cluster-wide list is forbidden
@@ -153,6 +161,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     query: Record<string, string | undefined> = {},
     map: (raw: RawObject) => T = (raw) => raw as T,
     projection?: Projection,
+    pageSize: number = this.pageSize,
   ): PagedList<T> {
     const parseItem = (json: string): { key: string; value: T } => {
       const raw = JSON.parse(json) as RawObject;
@@ -162,7 +171,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     return new PagedList(this.client, {
       path: resourcePath(kind, namespace),
       query,
-      pageSize: this.pageSize,
+      pageSize,
       parseItem,
       signal: this.closing.signal,
       ...(projection ? { projection } : {}),
@@ -182,10 +191,11 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     map: (raw: RawObject) => T,
     projection?: Projection,
     started?: PagedList<T>,
+    pageSize: number = this.pageSize,
   ): AsyncIterable<T[]> {
     let known: string[] = [];
     try {
-      yield* started ?? this.listPages(kind, namespace, query, map, projection);
+      yield* started ?? this.listPages(kind, namespace, query, map, projection, pageSize);
       return;
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 403)) throw err;
@@ -198,7 +208,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     const denied: string[] = [];
     for (const ns of known) {
       try {
-        yield* this.listPages(kind, ns, query, map, projection);
+        yield* this.listPages(kind, ns, query, map, projection, pageSize);
       } catch (err) {
         if (err instanceof ApiError && err.status === 403) denied.push(ns);
         else throw err;
@@ -283,7 +293,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
           Promise.all(
             LISTED_WORKLOADS.map(async (kind, k) => {
               const records: WorkloadRecord[] = [];
-              for await (const page of this.listScoped(kind, scope.namespace, {}, gaps[k]!, (raw) => longLived(workloadRecord(raw)), WORKLOAD_FIELDS)) {
+              for await (const page of this.listScoped(kind, scope.namespace, {}, gaps[k]!, (raw) => longLived(workloadRecord(raw)), WORKLOAD_FIELDS, undefined, this.pageSize * WORKLOAD_PAGE_FACTOR)) {
                 if (abandoned) break;
                 records.push(...page);
               }

@@ -27,6 +27,8 @@ export const WORKLOAD_KINDS: ReadonlySet<string> = new Set(['Deployment', 'State
 
 /** Annotation keys the engine reads (Istio's); everything else (last-applied-configuration, ...) is dropped. */
 export function keepAnnotation(key: string): boolean {
+  // Every kept prefix ends in istio.io/: most keys (kubectl's, other controllers') fail this one test.
+  if (!key.includes('istio.io/')) return false;
   return (
     key.startsWith('sidecar.istio.io/') ||
     key.startsWith('istio.io/') ||

@@ -91,6 +91,18 @@ export function dataplaneOf(ctx: ClusterContext, pod: PodRecord, decision: Decis
   return dp;
 }
 
+/** Times of injector and webhook changes, parsed once (a handful of values, read for every pod). */
+const changeTimes = new Map<string, number>();
+function changeTime(t: string): number {
+  let ms = changeTimes.get(t);
+  if (ms === undefined) {
+    if (changeTimes.size >= 1024) changeTimes.clear();
+    ms = Date.parse(t);
+    changeTimes.set(t, ms);
+  }
+  return ms;
+}
+
 export function auditPod(ctx: ClusterContext, pod: PodRecord): PodAuditDetail {
   const workload = ctx.workloads.ownerOf(pod);
   const template = ctx.workloads.templateOf(pod);
@@ -140,7 +152,7 @@ export function auditPod(ctx: ClusterContext, pod: PodRecord): PodAuditDetail {
       // The injector or mesh ConfigMap of the pod's revision, or the webhook configuration routing the pod to it now.
       const routing = decision.injecting.find((m) => m.hook.revision === actual.revision)?.hook;
       const created = pod.creationTimestamp ? Date.parse(pod.creationTimestamp) : NaN;
-      const changedAfter = (t: string | null | undefined) => Boolean(t) && Date.parse(t as string) > created;
+      const changedAfter = (t: string | null | undefined) => Boolean(t) && changeTime(t as string) > created;
       if (!Number.isNaN(created) && (changedAfter(ownInjector.lastChange) || changedAfter(ownInjector.mesh.lastChange) || changedAfter(routing?.lastChange))) {
         drift.push('StaleTemplate');
       }

@@ -65,7 +65,21 @@ export function hasAutoImagePlaceholder(pod: Pick<PodRecord, 'containers' | 'ini
   return [...pod.containers, ...pod.initContainers].some((c) => c.name === PROXY_CONTAINER && c.image === AUTO_IMAGE);
 }
 
+/** Parsed status annotations by text: the replicas of a workload carry the same one. Bounded. */
+const parsedStatus = new Map<string, InjectionStatus | string>();
+
+/** The annotation's JSON object, or why it is not one. The object is shared: never modify it. */
 export function parseStatusAnnotation(value: string): InjectionStatus | string {
+  let parsed = parsedStatus.get(value);
+  if (parsed === undefined) {
+    if (parsedStatus.size >= 4096) parsedStatus.clear();
+    parsed = parseStatusText(value);
+    parsedStatus.set(value, parsed);
+  }
+  return parsed;
+}
+
+function parseStatusText(value: string): InjectionStatus | string {
   try {
     const parsed = JSON.parse(value) as unknown;
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'not a JSON object';

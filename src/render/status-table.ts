@@ -1,6 +1,7 @@
 // `status` as tables: namespaces, pods, then a one-line summary.
 import type { InjectionReport } from '../engine/report.js';
 import type { PodAudit } from '../engine/pod-audit.js';
+import type { NamespaceAudit } from '../engine/namespace-audit.js';
 import type { Palette } from '../cli/terminal.js';
 import { writeTable } from './plain-table.js';
 
@@ -31,61 +32,60 @@ export function actualText(p: PodAudit): string {
   return 'none';
 }
 
+export const NAMESPACE_HEADERS = ['NAMESPACE', 'INJECTION LABELS', 'REVISION', 'PODS', 'INJECTED', 'DRIFTED', 'FINDINGS'];
+
+export function namespaceRow(n: NamespaceAudit, c: Palette): string[] {
+  return [
+    n.name,
+    injectionLabels(n.labels),
+    n.revision ?? '-',
+    String(n.pods),
+    String(n.injected),
+    n.drifted ? c.red(String(n.drifted)) : '0',
+    n.findings.length ? c.yellow(n.findings.map((f) => f.code).join(',')) : '-',
+  ];
+}
+
+export function podHeaders(wide: boolean): string[] {
+  const headers = ['NAMESPACE', 'POD', 'WORKLOAD', 'DESIRED', 'ACTUAL', 'DRIFT', 'FINDINGS'];
+  if (wide) headers.push('IMAGE', 'REASON');
+  return headers;
+}
+
+export function podRow(p: PodAudit, wide: boolean, c: Palette): string[] {
+  const row = [
+    p.namespace,
+    p.name,
+    p.workload ? `${p.workload.kind}/${p.workload.name}` : '-',
+    desired(p),
+    actualText(p),
+    p.drift.length ? c.red(p.drift.join(',')) : c.green('-'),
+    p.findings.length ? c.yellow(p.findings.map((f) => f.code).join(',')) : '-',
+  ];
+  if (wide) row.push(p.actual.image ?? '-', p.desired.reason);
+  return row;
+}
+
 /** Writes the namespace table, the pod table and the summary line. */
 export function writeStatusTables(report: InjectionReport, opts: StatusTableOptions, write: (chunk: string) => void): void {
   const c = opts.palette;
   const namespaces = report.namespaces;
-  writeTable(
-    ['NAMESPACE', 'INJECTION LABELS', 'REVISION', 'PODS', 'INJECTED', 'DRIFTED', 'FINDINGS'],
-    namespaces.length,
-    (i) => {
-      const n = namespaces[i]!;
-      return [
-        n.name,
-        injectionLabels(n.labels),
-        n.revision ?? '-',
-        String(n.pods),
-        String(n.injected),
-        n.drifted ? c.red(String(n.drifted)) : '0',
-        n.findings.length ? c.yellow(n.findings.map((f) => f.code).join(',')) : '-',
-      ];
-    },
-    write,
-    { noHeaders: opts.noHeaders },
-  );
+  writeTable(NAMESPACE_HEADERS, namespaces.length, (i) => namespaceRow(namespaces[i]!, c), write, { noHeaders: opts.noHeaders });
   write('\n');
 
-  const podHeaders = ['NAMESPACE', 'POD', 'WORKLOAD', 'DESIRED', 'ACTUAL', 'DRIFT', 'FINDINGS'];
-  if (opts.wide) podHeaders.push('IMAGE', 'REASON');
   const pods = report.pods;
   if (pods.length === 0 && !opts.noHeaders) write('No pods found.\n');
-  if (pods.length > 0) writeTable(
-    podHeaders,
-    pods.length,
-    (i) => {
-      const p = pods[i]!;
-      const row = [
-        p.namespace,
-        p.name,
-        p.workload ? `${p.workload.kind}/${p.workload.name}` : '-',
-        desired(p),
-        actualText(p),
-        p.drift.length ? c.red(p.drift.join(',')) : c.green('-'),
-        p.findings.length ? c.yellow(p.findings.map((f) => f.code).join(',')) : '-',
-      ];
-      if (opts.wide) row.push(p.actual.image ?? '-', p.desired.reason);
-      return row;
-    },
-    write,
-    { noHeaders: opts.noHeaders },
-  );
+  if (pods.length > 0) writeTable(podHeaders(opts.wide), pods.length, (i) => podRow(pods[i]!, opts.wide, c), write, { noHeaders: opts.noHeaders });
   if (!opts.noHeaders) write(`\n${summaryLine(report)}\n`);
 }
 
 export function summaryLine(report: InjectionReport): string {
-  const s = report.summary;
+  return countsLine(report.summary, report.source.partial);
+}
+
+/** `3 namespaces, 12 pods, 9 injected, 2 drifted (RevisionMismatch 2)`, and PARTIAL when it is. */
+export function countsLine(s: InjectionReport['summary'], partial: boolean): string {
   const drift = Object.entries(s.byDrift).map(([k, v]) => `${k} ${v}`).join(', ');
-  const partial = report.source.partial ? ' (PARTIAL: some objects could not be read)' : '';
   const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
-  return `${n(s.namespaces, 'namespace')}, ${n(s.pods, 'pod')}, ${s.injected} injected, ${s.drifted} drifted${drift ? ` (${drift})` : ''}${partial}`;
+  return `${n(s.namespaces, 'namespace')}, ${n(s.pods, 'pod')}, ${s.injected} injected, ${s.drifted} drifted${drift ? ` (${drift})` : ''}${partial ? ' (PARTIAL: some objects could not be read)' : ''}`;
 }

@@ -11,8 +11,17 @@ export function renderStructured(value: unknown, format: 'json' | 'yaml'): strin
 const PLACEHOLDER = '\u0000streamed\u0000';
 const MARKER = JSON.stringify(PLACEHOLDER);
 
+export interface StreamingOptions {
+  /**
+   * Members of the streamed items whose values are shared between items (one object for the replicas
+   * of a workload): each such object is stringified once and its text reused, by identity. Only name
+   * members that hold shared objects: every object seen there keeps its text for the whole run.
+   */
+  sharedMembers?: readonly string[];
+}
+
 /** Writes `value` as pretty JSON, streaming the top-level array property `key`. */
-export function writeJsonStreaming(value: Record<string, unknown>, key: string, write: (chunk: string) => void): void {
+export function writeJsonStreaming(value: Record<string, unknown>, key: string, write: (chunk: string) => void, options: StreamingOptions = {}): void {
   const items = value[key];
   if (!Array.isArray(items) || items.length === 0) {
     write(renderStructured(value, 'json'));
@@ -21,14 +30,54 @@ export function writeJsonStreaming(value: Record<string, unknown>, key: string, 
   const text = JSON.stringify({ ...value, [key]: PLACEHOLDER }, null, 2);
   const at = text.indexOf(MARKER);
   write(`${text.slice(0, at)}[\n`);
-  // 500 items at a time, stringified as the array of a one-member object: at the depth they have in the
-  // document, so the text is theirs without re-indenting (one native call, not one per item and a regex).
-  for (let from = 0; from < items.length; from += BATCH) {
-    const batch = JSON.stringify({ [key]: items.slice(from, from + BATCH) }, null, 2);
-    const last = from + BATCH >= items.length;
-    write(`${batch.slice(WRAPPER_HEAD.length + JSON.stringify(key).length, batch.length - WRAPPER_TAIL.length)}${last ? '' : ','}\n`);
+  const shared = options.sharedMembers ?? [];
+  if (shared.length > 0) {
+    const item = new ItemWriter(new Set(shared));
+    for (let from = 0; from < items.length; from += BATCH) {
+      const end = Math.min(from + BATCH, items.length);
+      let out = '';
+      for (let i = from; i < end; i++) out += `${item.text(items[i])}${i + 1 < items.length ? ',' : ''}\n`;
+      write(out);
+    }
+  } else {
+    // 500 items at a time, stringified as the array of a one-member object: at the depth they have in the
+    // document, so the text is theirs without re-indenting (one native call, not one per item and a regex).
+    for (let from = 0; from < items.length; from += BATCH) {
+      const batch = JSON.stringify({ [key]: items.slice(from, from + BATCH) }, null, 2);
+      const last = from + BATCH >= items.length;
+      write(`${batch.slice(WRAPPER_HEAD.length + JSON.stringify(key).length, batch.length - WRAPPER_TAIL.length)}${last ? '' : ','}\n`);
+    }
   }
   write(`  ]${text.slice(at + MARKER.length)}\n`);
+}
+
+/** Items of the streamed array (depth 2: indented 4 spaces, their members 6), with shared members' text cached. */
+class ItemWriter {
+  private readonly cache = new WeakMap<object, string>();
+
+  constructor(private readonly shared: ReadonlySet<string>) {}
+
+  text(item: unknown): string {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return `    ${indented(item === undefined || typeof item === 'function' || typeof item === 'symbol' ? null : item, '\n    ')}`;
+    let out = '';
+    for (const [k, v] of Object.entries(item)) {
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue; // as JSON.stringify omits them
+      const cacheable = v !== null && typeof v === 'object' && this.shared.has(k);
+      let t = cacheable ? this.cache.get(v) : undefined;
+      if (t === undefined) {
+        t = indented(v, '\n      ');
+        if (cacheable) this.cache.set(v, t);
+      }
+      out += `${out ? ',\n' : ''}      ${JSON.stringify(k)}: ${t}`;
+    }
+    return out ? `    {\n${out}\n    }` : '    {}';
+  }
+}
+
+/** JSON.stringify(v, null, 2) at a depth of the document: its line breaks followed by `newline`'s indentation. */
+function indented(v: unknown, newline: string): string {
+  const t = JSON.stringify(v, null, 2);
+  return t.includes('\n') ? t.replaceAll('\n', newline) : t;
 }
 
 const BATCH = 500;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const DEMO = fileURLToPath(new URL('../../demo', import.meta.url));
@@ -98,8 +99,33 @@ describe('test-cluster CLI', () => {
   it.skipIf(!existsSync(DEMO))('serves the bundled demo with --demo', async () => {
     const cli = startCli(['--demo']);
     await expect.poll(() => cli.stderr(), { timeout: 15_000 }).toContain('kubeconfig: ');
-    expect(cli.stderr()).toMatch(/serving [1-9]\d* objects from .*demo at http/);
+    expect(cli.stderr()).toMatch(/serving [1-9]\d* objects from .*demo\/cluster\.yaml at http/);
     cli.stop();
     expect(await cli.exited).toBe(0);
+  });
+
+  it('two instances with --context NAME make a fleet through KUBECONFIG=a:b (status --all-contexts reads both)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'test-cluster-cli-'));
+    dirs.push(dir);
+    const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+    const first = startCli(['--demo', '--context', 'demo', '--kubeconfig-out', a]);
+    const second = startCli(['--snapshot', fileURLToPath(new URL('../../demo/east.yaml', import.meta.url)), '--context', 'east', '--kubeconfig-out', b]);
+    try {
+      await expect.poll(() => first.stderr() + second.stderr(), { timeout: 15_000 }).toMatch(/kubeconfig: [^\n]+\n[^]*kubeconfig: /);
+      expect((yaml.load(readFileSync(b, 'utf8')) as { 'current-context': string })['current-context']).toBe('east');
+      const r = await runCli(['status', '--all-contexts', '-o', 'json'], { env: { KUBECONFIG: `${a}:${b}` } });
+      expect(r.code, r.stderr).toBe(0);
+      const fleet = JSON.parse(r.stdout) as { clusters: { name: string; error: string | null; summary: { pods: number } }[] };
+      const pods = async (args: string[]) => (JSON.parse((await runCli(['status', ...args, '-o', 'json'])).stdout) as { summary: { pods: number } }).summary.pods;
+      expect(fleet.clusters.map((c) => [c.name, c.error, c.summary.pods])).toEqual([
+        ['demo', null, await pods(['--demo'])],
+        ['east', null, await pods(['--demo', '--context', 'east'])],
+      ]);
+    } finally {
+      first.stop();
+      second.stop();
+    }
+    expect(await first.exited).toBe(0);
+    expect(await second.exited).toBe(0);
   });
 });

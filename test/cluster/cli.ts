@@ -1,5 +1,7 @@
-// npm run test-cluster -- [--demo | --snapshot PATH | --synthetic PODS:NAMESPACES] [--port N] [--tls [--client-certs]] [--token T] [--kubeconfig-out PATH] [--latency MS]
+// npm run test-cluster -- [--demo | --snapshot PATH | --synthetic PODS:NAMESPACES] [--port N] [--tls [--client-certs]] [--token T] [--kubeconfig-out PATH] [--context NAME] [--latency MS]
 // Runs a test cluster in the foreground until SIGINT/SIGTERM; writes the kubeconfig once listening.
+// --context names the kubeconfig's context, cluster and user (default test-cluster): run two instances
+// with different names and KUBECONFIG=a:b for a fleet (`kubectl inject status --all-contexts`).
 // --latency delays every request by MS milliseconds before it is handled (a real API server's round trip).
 // --synthetic 100000:2000 seeds 100,000 realistic pods across 2,000 namespaces (plus their workloads and
 // the demo's control plane) in a few seconds, into under 1 GB.
@@ -9,7 +11,7 @@ import { startTestCluster } from './server.js';
 import { DEMO_PATH, parseSyntheticSpec } from './synthetic.js';
 
 const USAGE =
-  'usage: npm run test-cluster -- [--demo | --snapshot PATH | --synthetic PODS:NAMESPACES] [--port N] [--tls [--client-certs]] [--token TOKEN] [--kubeconfig-out PATH] [--namespace NS] [--latency MS]';
+  'usage: npm run test-cluster -- [--demo | --snapshot PATH | --synthetic PODS:NAMESPACES] [--port N] [--tls [--client-certs]] [--token TOKEN] [--kubeconfig-out PATH] [--context NAME] [--namespace NS] [--latency MS]';
 
 function fail(message: string): never {
   process.stderr.write(`test-cluster: ${message}\n${USAGE}\n`);
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
         token: { type: 'string' },
         'kubeconfig-out': { type: 'string' },
         namespace: { type: 'string' },
+        context: { type: 'string' },
         latency: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
     ...(latencyMs > 0 ? { faults: [{ latencyMs }] } : {}),
   });
   const kubeconfigPath = args['kubeconfig-out'] ?? cluster.kubeconfigPath;
-  cluster.writeKubeconfig(kubeconfigPath, args.namespace ? { namespace: args.namespace } : {});
+  cluster.writeKubeconfig(kubeconfigPath, { ...(args.namespace ? { namespace: args.namespace } : {}), ...(args.context ? { context: args.context } : {}) });
 
   const skipped = new Map<string, number>();
   for (const kind of cluster.skippedKinds) skipped.set(kind, (skipped.get(kind) ?? 0) + 1);

@@ -94,3 +94,23 @@ export function writeKubeconfigFile(path: string, endpoint: ClusterEndpoint, opt
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, kubeconfigYaml(endpoint, options, path), { mode: 0o600 });
 }
+
+/**
+ * One kubeconfig holding the contexts (and clusters and users) of several: e.g. two test clusters'
+ * `kubeconfig({ context: 'east' })`, for fleet runs (`--context a,b`, `--all-contexts`). The first
+ * kubeconfig's current-context is the merged one's, unless `currentContext` is given. Names must differ.
+ */
+export function mergeKubeconfigYamls(kubeconfigs: readonly string[], currentContext?: string): string {
+  const merged = { apiVersion: 'v1', kind: 'Config', clusters: [] as { name: string }[], users: [] as { name: string }[], contexts: [] as { name: string }[], 'current-context': currentContext ?? '', preferences: {} };
+  for (const text of kubeconfigs) {
+    const doc = yaml.load(text) as { clusters?: { name: string }[]; users?: { name: string }[]; contexts?: { name: string }[]; 'current-context'?: string };
+    for (const key of ['clusters', 'users', 'contexts'] as const) {
+      for (const entry of doc[key] ?? []) {
+        if (merged[key].some((e) => e.name === entry.name)) throw new Error(`mergeKubeconfigYamls: ${key} entry "${entry.name}" appears twice`);
+        merged[key].push(entry);
+      }
+    }
+    if (!merged['current-context'] && doc['current-context']) merged['current-context'] = doc['current-context'];
+  }
+  return yaml.dump(merged, { lineWidth: -1 });
+}

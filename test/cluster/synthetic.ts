@@ -15,7 +15,7 @@ export interface SyntheticClusterOptions {
   controlPlane?: readonly RawObject[];
 }
 
-export const DEMO_PATH = fileURLToPath(new URL('../../demo', import.meta.url));
+export const DEMO_PATH = fileURLToPath(new URL('../../demo/cluster.yaml', import.meta.url));
 
 /** The demo's webhooks and ConfigMaps, with the Namespace objects the ConfigMaps live in. */
 export function demoControlPlane(): RawObject[] {

@@ -58,6 +58,13 @@ describe('status and explain against a live API', () => {
     const podLists = cluster.requests.filter((r) => r.resource === 'pods' && r.verb === 'list');
     expect(podLists.length).toBe(Math.ceil(JSON.parse(demo.stdout).summary.pods / 4));
     expect(podLists.slice(1).every((r) => r.query.continue)).toBe(true);
+    expect(podLists.every((r) => r.query.limit === '4')).toBe(true);
+    // Workloads go in pages 4 times larger (every pod waits for them; each page is a round trip).
+    const deploymentLists = cluster.requests.filter((r) => r.resource === 'deployments' && r.verb === 'list');
+    expect(deploymentLists.length).toBeGreaterThan(0);
+    expect(deploymentLists.every((r) => r.query.limit === '16')).toBe(true);
+    const deployments = JSON.parse((await live(['status', '-A', '-o', 'json'])).stdout).pods.filter((p: { workload: { kind: string } | null }) => p.workload?.kind === 'Deployment');
+    expect(deployments.length).toBeGreaterThan(16); // more than one workload page at --chunk-size 4
   });
 
   it.each([
