@@ -220,10 +220,41 @@ namespace('staging', { 'istio.io/rev': '1-19' });
 namespace('monitoring', { 'istio.io/rev': 'prod' });
 namespace('team-a', { 'istio.io/rev': 'canary', team: 'a' });
 namespace('grpc', { 'istio.io/rev': 'canary' });
-namespace('ambient-apps', { 'istio.io/dataplane-mode': 'ambient' });
+namespace('ambient-apps', { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' });
+// storefront: mid-migration to ambient (was istio.io/rev=prod): relabelled, its pods not restarted yet.
+namespace('storefront', { 'istio.io/dataplane-mode': 'ambient' });
 namespace('istio-ingress');
 namespace('reports', { 'istio.io/rev': 'prod' });
 namespace('tools');
+
+// ---------------------------------------------------------------- ambient: Gateways (waypoints), Services, AuthorizationPolicies
+function gateway(ns: string, name: string, gatewayClassName: string, labels: Record<string, string>) {
+  objects.push({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name, namespace: ns, labels, creationTimestamp: '2026-11-19T10:55:00Z', uid: uid(`gtw-${ns}-${name}`), generation: 1 },
+    spec: { gatewayClassName, listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
+    status: { conditions: [{ type: 'Programmed', status: 'True', reason: 'Programmed' }] },
+  });
+}
+
+function service(ns: string, name: string, labels: Record<string, string>) {
+  objects.push({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns, labels: { app: name, ...labels }, creationTimestamp: '2026-11-18T10:00:00Z', uid: uid(`svc-${ns}-${name}`) },
+    spec: { selector: { app: name }, ports: [{ name: 'http', port: 8080, targetPort: 8080, protocol: 'TCP' }], type: 'ClusterIP' },
+  });
+}
+
+function authorizationPolicy(ns: string, name: string, spec: Obj) {
+  objects.push({
+    apiVersion: 'security.istio.io/v1',
+    kind: 'AuthorizationPolicy',
+    metadata: { name, namespace: ns, creationTimestamp: '2026-11-18T10:00:00Z', uid: uid(`ap-${ns}-${name}`), generation: 1 },
+    spec,
+  });
+}
 
 // ---------------------------------------------------------------- workloads and pods
 interface Proxy {
@@ -258,6 +289,9 @@ interface AppSpec {
   hostNetwork?: boolean;
   phase?: string;
   gateway?: OwnProxy;
+  /** Per pod (by index): annotations that differ (e.g. not yet captured by ambient), and pods that are not ready. */
+  podAnnotationsAt?: Record<number, Record<string, string>>;
+  notReady?: number[];
 }
 
 const VOLUMES = ['workload-socket', 'credential-socket', 'workload-certs', 'istio-envoy', 'istio-data', 'istio-podinfo', 'istio-token', 'istiod-ca-cert', 'istio-ca-crl'];
@@ -386,7 +420,7 @@ function app(spec: AppSpec) {
       kind: 'DaemonSet',
       metadata: workloadMeta(spec.name),
       spec: { selector, template, updateStrategy: { type: 'RollingUpdate' } },
-      status: { observedGeneration: 3, desiredNumberScheduled: replicas, currentNumberScheduled: replicas, updatedNumberScheduled: replicas, numberReady: replicas, numberAvailable: replicas, numberMisscheduled: 0 },
+      status: { observedGeneration: 3, desiredNumberScheduled: replicas, currentNumberScheduled: replicas, updatedNumberScheduled: replicas, numberReady: replicas - (spec.notReady?.length ?? 0), numberAvailable: replicas - (spec.notReady?.length ?? 0), numberMisscheduled: 0, ...(spec.notReady?.length ? { numberUnavailable: spec.notReady.length } : {}) },
     });
     podNames = Array.from({ length: replicas }, (_, i) => `${spec.name}-${hash(`${spec.name}/${i}`, 5)}`);
   } else if (spec.kind === 'Job') {
@@ -404,13 +438,14 @@ function app(spec: AppSpec) {
   }
 
   podNames.forEach((podName, i) => {
-    const meta = { labels: { ...templateMeta.labels, ...hashLabel }, annotations: { ...templateMeta.annotations, ...(spec.podAnnotations ?? {}) } };
+    const meta = { labels: { ...templateMeta.labels, ...hashLabel }, annotations: { ...templateMeta.annotations, ...(spec.podAnnotationsAt?.[i] ?? spec.podAnnotations ?? {}) } };
     const podSpec: Obj = JSON.parse(JSON.stringify(templateSpec));
     if (spec.proxy && !spec.proxy.manual) injected(podSpec, meta, spec.proxy, appName);
     const created = later(spec.created, i * 7);
     const containerNames = (podSpec.containers as Obj[]).map((c) => c.name as string);
     const phase = spec.phase ?? 'Running';
-    const running = phase === 'Running';
+    const crashing = spec.notReady?.includes(i) ?? false;
+    const running = phase === 'Running' && !crashing;
     objects.push({
       apiVersion: 'v1',
       kind: 'Pod',
@@ -433,12 +468,20 @@ function app(spec: AppSpec) {
         phase,
         conditions: [
           { type: 'PodScheduled', status: 'True', lastTransitionTime: created },
-          { type: 'Ready', status: running ? 'True' : 'False', lastTransitionTime: later(created, 20), ...(running ? {} : { reason: 'PodCompleted' }) },
+          { type: 'Ready', status: running ? 'True' : 'False', lastTransitionTime: later(created, 20), ...(running ? {} : { reason: crashing ? 'ContainersNotReady' : 'PodCompleted' }) },
         ],
         hostIP: `10.0.0.${(i % 3) + 11}`,
         podIP: spec.hostNetwork ? `10.0.0.${(i % 3) + 11}` : `10.244.${(i % 3) + 1}.${20 + i}`,
         startTime: created,
-        containerStatuses: containerNames.map((n) => ({ name: n, ready: running, restartCount: 0, image: 'x', imageID: '', started: running, state: running ? { running: { startedAt: later(created, 5) } } : { terminated: { exitCode: 0, reason: 'Completed' } } })),
+        containerStatuses: containerNames.map((n) => ({
+          name: n,
+          ready: running,
+          restartCount: crashing ? 14 : 0,
+          image: 'x',
+          imageID: '',
+          started: running,
+          state: running ? { running: { startedAt: later(created, 5) } } : crashing ? { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } } : { terminated: { exitCode: 0, reason: 'Completed' } },
+        })),
       },
     });
   });
@@ -446,6 +489,16 @@ function app(spec: AppSpec) {
 
 const stable = (image = '1.26.2', native = true): Proxy => ({ revision: 'stable', image: `${HUB}/proxyv2:${image}`, native });
 const canary = (native = true): Proxy => ({ revision: 'canary', image: `${HUB}/proxyv2:1.28.0`, native });
+
+// Ambient node components (istio 1.28.0): ztunnel on node-3 is crash-looping (NoZtunnel).
+app({ ns: 'istio-system', kind: 'DaemonSet', name: 'ztunnel', replicas: 3, created: '2026-11-10T09:05:00Z', image: `${HUB}/ztunnel:1.28.0`, labels: { app: 'ztunnel', 'sidecar.istio.io/inject': 'false' }, notReady: [2] });
+app({ ns: 'istio-system', kind: 'DaemonSet', name: 'istio-cni-node', replicas: 3, created: '2026-11-10T09:05:00Z', image: `${HUB}/install-cni:1.28.0`, labels: { 'k8s-app': 'istio-cni-node', 'sidecar.istio.io/inject': 'false' }, hostNetwork: true });
+objects.push({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'istio-cni-config', namespace: 'istio-system', labels: { app: 'istio-cni', 'istio.io/rev': 'default', 'operator.istio.io/component': 'Cni' }, creationTimestamp: '2026-11-10T09:05:00Z', uid: uid('cm-istio-cni-config') },
+  data: { CURRENT_AGENT_VERSION: '1.28.0', AMBIENT_ENABLED: 'true', AMBIENT_DNS_CAPTURE: 'true', AMBIENT_IPV6: 'true', CHAINED_CNI_PLUGIN: 'true', EXCLUDE_NAMESPACES: 'kube-system' },
+});
 
 // System namespaces: never labelled, nothing to inject.
 app({ ns: 'kube-system', kind: 'Deployment', name: 'coredns', replicas: 2, created: '2026-08-01T00:05:00Z', image: 'registry.k8s.io/coredns/coredns:v1.11.3' });
@@ -503,6 +556,26 @@ app({ ns: 'grpc', kind: 'Deployment', name: 'greeter', created: '2026-11-19T10:0
 
 // ambient-apps (istio.io/dataplane-mode=ambient): captured by ztunnel, no sidecar.
 app({ ns: 'ambient-apps', kind: 'Deployment', name: 'catalog', created: '2026-11-19T11:00:00Z', podAnnotations: { 'ambient.istio.io/redirection': 'enabled' } });
+
+// ambient-apps: ratings has a pod on node-3, whose ztunnel is crash-looping: not captured.
+app({ ns: 'ambient-apps', kind: 'Deployment', name: 'ratings', replicas: 3, created: '2026-11-19T11:05:00Z', podAnnotations: { 'ambient.istio.io/redirection': 'enabled' }, podAnnotationsAt: { 2: {} } }); // NotCaptured (pod on node-3)
+// ambient-apps: its waypoint (istioctl waypoint apply -n ambient-apps), rendered by istiod.
+app({ ns: 'ambient-apps', kind: 'Deployment', name: 'waypoint', created: '2026-11-19T10:55:00Z', labels: { 'gateway.istio.io/managed': 'istio.io-mesh-controller', 'gateway.networking.k8s.io/gateway-name': 'waypoint', 'istio.io/dataplane-mode': 'none', 'sidecar.istio.io/inject': 'false' }, gateway: { role: 'waypoint', revision: 'canary', image: `${HUB}/proxyv2:1.28.0` } }); // gateway
+gateway('ambient-apps', 'waypoint', 'istio-waypoint', { 'istio.io/waypoint-for': 'service' });
+service('ambient-apps', 'catalog', {});
+service('ambient-apps', 'ratings', { 'istio.io/use-waypoint': 'ratings-waypoint' }); // WaypointMissing (no such Gateway)
+
+// storefront (istio.io/dataplane-mode=ambient, istio.io/rev=prod removed): pods still run stable's sidecars.
+app({ ns: 'storefront', kind: 'Deployment', name: 'web', replicas: 2, created: '2026-11-18T17:00:00Z', proxy: stable() }); // SidecarInAmbient
+app({ ns: 'storefront', kind: 'Deployment', name: 'api', created: '2026-11-18T17:05:00Z', proxy: stable() }); // SidecarInAmbient, L7PolicyNeedsWaypoint
+service('storefront', 'web', {});
+service('storefront', 'api', {});
+// A sidecar-era policy with HTTP rules selecting api: ztunnel cannot enforce methods and paths.
+authorizationPolicy('storefront', 'api-read-only', { selector: { matchLabels: { app: 'api' } }, action: 'ALLOW', rules: [{ from: [{ source: { principals: ['cluster.local/ns/storefront/sa/web'] } }], to: [{ operation: { methods: ['GET'], paths: ['/api/*'] } }] }] }); // L7PolicyNeedsWaypoint
+// L4 only (principals, ports): ztunnel enforces it as it is.
+authorizationPolicy('storefront', 'web-from-ingress', { selector: { matchLabels: { app: 'web' } }, action: 'ALLOW', rules: [{ from: [{ source: { namespaces: ['istio-ingress'] } }], to: [{ operation: { ports: ['8080'] } }] }] });
+// Already written for the waypoint (targetRefs): not for ztunnel.
+authorizationPolicy('ambient-apps', 'catalog-get-only', { targetRefs: [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'waypoint' }], action: 'ALLOW', rules: [{ to: [{ operation: { methods: ['GET'] } }] }] });
 
 // istio-ingress (unlabelled): the gateway chart's ingress gateway runs its own proxy (`proxy router`).
 app({ ns: 'istio-ingress', kind: 'Deployment', name: 'istio-ingressgateway', replicas: 2, created: '2026-11-15T12:10:00Z', labels: { istio: 'ingressgateway', 'sidecar.istio.io/inject': 'false' }, gateway: { role: 'router', revision: 'stable', image: `${HUB}/proxyv2:1.26.2` } }); // gateway

@@ -6,8 +6,11 @@ import { ApiClient, ApiError } from './api-client.js';
 import { loadKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
 import type { Projection } from './list-splitter.js';
 import { PagedList } from './paged-list.js';
-import { POD_FIELDS, WORKLOAD_FIELDS } from './record-fields.js';
+import { POD_FIELDS, SERVICE_FIELDS, WORKLOAD_FIELDS } from './record-fields.js';
 import {
+  authorizationPolicyRecord,
+  gatewayRecord,
+  serviceRecord,
   configMapRecord,
   isIstioConfigMap,
   longLived,
@@ -19,7 +22,9 @@ import {
   type RawObject,
 } from './records.js';
 import { UserError, type BaseState, type ClusterSource, type ClusterWriter, type Scope, type SourceInfo } from './source.js';
-import type { PodRecord, WorkloadKind, WorkloadRecord } from '../engine/types.js';
+import type { AuthorizationPolicyRecord, GatewayRecord, PodRecord, ServiceRecord, WorkloadKind, WorkloadRecord } from '../engine/types.js';
+import { isAmbientComponent } from '../engine/ambient-components.js';
+import { ROOT_NAMESPACE } from '../engine/authorization-policy.js';
 import { parseSelector, SelectorSyntaxError } from '../engine/selector-syntax.js';
 
 export interface LiveOptions extends KubeconfigOptions {
@@ -46,6 +51,9 @@ const RESOURCES = {
   ReplicaSet: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true },
   Job: { group: 'batch', version: 'v1', plural: 'jobs', namespaced: true },
   CronJob: { group: 'batch', version: 'v1', plural: 'cronjobs', namespaced: true },
+  Service: { group: '', version: 'v1', plural: 'services', namespaced: true },
+  Gateway: { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gateways', namespaced: true },
+  AuthorizationPolicy: { group: 'security.istio.io', version: 'v1', plural: 'authorizationpolicies', namespaced: true },
 } satisfies Record<string, ResourcePath>;
 
 export type ResourceKind = keyof typeof RESOURCES;
@@ -246,6 +254,34 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     // Root-namespace ProxyConfigs apply mesh-wide.
     const rootProxyConfigsRead = scope.namespace && scope.namespace !== 'istio-system' ? settle(this.listAll('ProxyConfig', 'istio-system')) : null;
     const ownersRead = options.ownersOf ? settle(this.ownerChain(options.ownersOf)) : null;
+    // Ambient: Services (use-waypoint labels), Gateways (waypoints, any namespace), AuthorizationPolicies
+    // (the scope's and the root namespace's), and ztunnel / istio-cni (istio-system/ztunnel and
+    // istio-system/istio-cni-node, read by name) when the workload lists do not cover istio-system. A
+    // kind whose CRD is not installed (404) is simply absent.
+    const ambientGaps: string[] = [];
+    const collect = async <T>(kind: ResourceKind, namespace: string | null, map: (raw: RawObject) => T, projection?: Projection): Promise<T[]> => {
+      const out: T[] = [];
+      try {
+        for await (const page of this.listScoped(kind, namespace, {}, ambientGaps, map, projection)) out.push(...page);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) return [];
+        throw err;
+      }
+      return out;
+    };
+    const servicesRead = settle(collect<ServiceRecord>('Service', scope.namespace, (raw) => longLived(serviceRecord(raw)), SERVICE_FIELDS));
+    const gatewaysRead = settle(collect<GatewayRecord>('Gateway', null, gatewayRecord));
+    const policyNamespaces = scope.namespace && scope.namespace !== ROOT_NAMESPACE ? [scope.namespace, ROOT_NAMESPACE] : [scope.namespace];
+    const policiesRead = settle(Promise.all(policyNamespaces.map((ns) => collect<AuthorizationPolicyRecord>('AuthorizationPolicy', ns, authorizationPolicyRecord))).then((l) => l.flat()));
+    const componentsRead =
+      ownersRead || (scope.namespace && scope.namespace !== 'istio-system')
+        ? settle(
+            // Read by name (the charts' names), so that one pod's explain still lists no workloads.
+            Promise.all(['ztunnel', 'istio-cni-node'].map((name) => this.getWorkload('DaemonSet', 'istio-system', name))).then((l) =>
+              l.filter((w): w is WorkloadRecord => w !== null && isAmbientComponent(w)),
+            ),
+          )
+        : null;
     // Workloads (ReplicaSets are derived from pod-template-hash; not listed). A cluster-wide list that
     // is forbidden falls back to listing namespace by namespace, once the namespaces are known.
     this.knownNamespaces = namespacesRead.then((r) => (r.ok ? r.value.map((n) => String(n.metadata?.name ?? '')).filter(Boolean) : []));
@@ -313,6 +349,23 @@ export class LiveSource implements ClusterSource, ClusterWriter {
         if (!listed.ok) throw listed.error;
         for (const records of listed.value) workloads.push(...records);
       }
+      // Ambient reads: none of them is needed for the injection audit, so only a real error stops it.
+      const ambient = { services: [] as ServiceRecord[], gateways: [] as GatewayRecord[], authorizationPolicies: [] as AuthorizationPolicyRecord[] };
+      for (const [key, read] of [['services', servicesRead], ['gateways', gatewaysRead], ['authorizationPolicies', policiesRead]] as const) {
+        const r = await read;
+        if (r.ok) (ambient[key] as unknown[]) = r.value;
+        else if (!forbidden(key === 'authorizationPolicies' ? 'authorizationpolicies' : key, r.error, 'ambient waypoint and policy checks are incomplete')) throw r.error;
+      }
+      if (componentsRead) {
+        const r = await componentsRead;
+        if (r.ok) {
+          for (const c of r.value) if (!workloads.some((w) => w.kind === 'DaemonSet' && w.namespace === c.namespace && w.name === c.name)) workloads.push(c);
+        } else if (!forbidden('daemonsets in istio-system', r.error, 'whether ztunnel and istio-cni run is unknown')) throw r.error;
+      }
+      if (ambientGaps.length) {
+        partial = true;
+        warnings.push(...ambientGaps.map((g) => `${g}: ambient waypoint and policy checks are incomplete`));
+      }
       const workloadGaps = gaps.flat();
       if (workloadGaps.length) {
         partial = true;
@@ -325,6 +378,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
         configMaps: configMaps.map(configMapRecord),
         proxyConfigs: proxyConfigs.map(proxyConfigRecord),
         workloads,
+        ...ambient,
         partial,
         warnings,
       };

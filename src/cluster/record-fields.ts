@@ -59,3 +59,6 @@ export const WORKLOAD_FIELDS: Projection = {
     updateRevision: true,
   },
 };
+
+/** What serviceRecord reads: only a Service's identity and labels (istio.io/use-waypoint). */
+export const SERVICE_FIELDS: Projection = { kind: true, metadata: { name: true, namespace: true, labels: true } };

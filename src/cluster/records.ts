@@ -1,7 +1,11 @@
 // Raw Kubernetes objects (as the API or `kubectl get -o yaml` gives them) -> the engine's compact records.
 // Shared by the snapshot and live sources; keeps only what the engine reads.
 import type {
+  AuthorizationPolicyRecord,
+  AuthorizationRuleRecord,
   ClusterState,
+  GatewayRecord,
+  ServiceRecord,
   ConfigMapRecord,
   ContainerRecord,
   Labels,
@@ -251,8 +255,49 @@ export function proxyConfigRecord(raw: RawObject): ProxyConfigRecord {
   };
 }
 
+export function serviceRecord(raw: RawObject): ServiceRecord {
+  return { namespace: String(raw.metadata?.namespace ?? 'default'), name: String(raw.metadata?.name ?? ''), labels: stringMap(raw.metadata?.labels) };
+}
+
+export function gatewayRecord(raw: RawObject): GatewayRecord {
+  return {
+    namespace: String(raw.metadata?.namespace ?? 'default'),
+    name: String(raw.metadata?.name ?? ''),
+    gatewayClassName: typeof raw.spec?.gatewayClassName === 'string' ? raw.spec.gatewayClassName : '',
+    labels: stringMap(raw.metadata?.labels),
+  };
+}
+
+/** The names of the fields of an object that are set (a non-empty list, or any other non-null value). */
+function setFields(value: unknown): string[] {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0) && v !== '')
+    .map(([k]) => k)
+    .sort();
+}
+
+export function authorizationPolicyRecord(raw: RawObject): AuthorizationPolicyRecord {
+  const spec = raw.spec ?? {};
+  const rules: AuthorizationRuleRecord[] = (Array.isArray(spec.rules) ? spec.rules : []).map((r: RawObject) => ({
+    to: (Array.isArray(r?.to) ? r.to : []).map((t: RawObject) => setFields(t?.operation)),
+    from: (Array.isArray(r?.from) ? r.from : []).map((f: RawObject) => setFields(f?.source)),
+    when: (Array.isArray(r?.when) ? r.when : []).map((w: RawObject) => String(w?.key ?? '')),
+  }));
+  const selector = spec.selector;
+  const targetRefs = Array.isArray(spec.targetRefs) ? spec.targetRefs : [];
+  return {
+    namespace: String(raw.metadata?.namespace ?? 'default'),
+    name: String(raw.metadata?.name ?? ''),
+    selector: selector && typeof selector === 'object' ? stringMap(selector.matchLabels) : null,
+    targeted: targetRefs.length > 0 || (spec.targetRef !== null && typeof spec.targetRef === 'object'),
+    action: typeof spec.action === 'string' && spec.action ? spec.action : 'ALLOW',
+    rules,
+  };
+}
+
 export function emptyState(): ClusterState {
-  return { namespaces: [], pods: [], webhookConfigurations: [], configMaps: [], proxyConfigs: [], workloads: [] };
+  return { namespaces: [], pods: [], webhookConfigurations: [], configMaps: [], proxyConfigs: [], workloads: [], services: [], gateways: [], authorizationPolicies: [] };
 }
 
 /** Adds one raw object to the state; returns false for kinds the engine does not use. */
@@ -273,6 +318,17 @@ export function addObject(state: ClusterState, raw: RawObject): boolean {
       return true;
     case 'ProxyConfig':
       state.proxyConfigs.push(proxyConfigRecord(raw));
+      return true;
+    case 'Service':
+      (state.services ??= []).push(serviceRecord(raw));
+      return true;
+    case 'Gateway':
+      // gateway.networking.k8s.io only (Istio's own networking.istio.io Gateway is no waypoint).
+      if (typeof raw.apiVersion === 'string' && !raw.apiVersion.startsWith('gateway.networking.k8s.io/')) return false;
+      (state.gateways ??= []).push(gatewayRecord(raw));
+      return true;
+    case 'AuthorizationPolicy':
+      (state.authorizationPolicies ??= []).push(authorizationPolicyRecord(raw));
       return true;
     default:
       if (WORKLOAD_KINDS.has(raw.kind)) {

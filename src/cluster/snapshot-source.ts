@@ -7,6 +7,8 @@ import { parseSelector, SelectorSyntaxError } from '../engine/selector-syntax.js
 import { selectorMatches } from '../engine/label-selector.js';
 import type { ClusterState, PodRecord, WorkloadKind, WorkloadRecord } from '../engine/types.js';
 import { addObject, emptyState, type RawObject } from './records.js';
+import { isAmbientComponent } from '../engine/ambient-components.js';
+import { ROOT_NAMESPACE } from '../engine/authorization-policy.js';
 import { UserError, type BaseState, type ClusterSource, type Scope, type SourceInfo } from './source.js';
 
 const SNAPSHOT_EXTENSIONS = /\.(ya?ml|json)$/i;
@@ -160,9 +162,14 @@ export class SnapshotSource implements ClusterSource {
       configMaps: this.state.configMaps,
       proxyConfigs: this.state.proxyConfigs,
       // The istiod Deployments stay whatever the scope: their image tells an injector's version.
+      // So do ztunnel and istio-cni: whether ambient pods can be captured.
       workloads: scope.namespace
-        ? this.state.workloads.filter((w) => w.namespace === scope.namespace || (w.kind === 'Deployment' && /^istiod(-|$)/.test(w.name)))
+        ? this.state.workloads.filter((w) => w.namespace === scope.namespace || (w.kind === 'Deployment' && /^istiod(-|$)/.test(w.name)) || isAmbientComponent(w))
         : this.state.workloads,
+      // Waypoints may live in another namespace (istio.io/use-waypoint-namespace), root-namespace policies apply mesh-wide.
+      services: inScope(this.state.services ?? []),
+      gateways: this.state.gateways ?? [],
+      authorizationPolicies: scope.namespace ? (this.state.authorizationPolicies ?? []).filter((p) => p.namespace === scope.namespace || p.namespace === ROOT_NAMESPACE) : (this.state.authorizationPolicies ?? []),
       partial: false,
       warnings: [],
     };

@@ -17,14 +17,26 @@ export default class Rollout extends BaseCommand {
     '<%= config.bin %> rollout -A --yes --max-concurrent 3 --timeout 10m',
     '<%= config.bin %> rollout -n legacy --enable --yes -o json',
     '<%= config.bin %> rollout -n shop --revision canary --context staging,prod-eu,prod-us',
+    '<%= config.bin %> rollout -n shop --to-ambient --dry-run',
+    '<%= config.bin %> rollout -n shop --to-sidecar canary --yes',
   ];
 
   static override flags = {
     namespace: namespaceFlag,
     'all-namespaces': allNamespacesFlag,
-    enable: Flags.boolean({ description: 'label the namespaces istio-injection=enabled', exclusive: ['disable', 'revision'] }),
-    disable: Flags.boolean({ description: 'label the namespaces istio-injection=disabled', exclusive: ['enable', 'revision'] }),
-    revision: Flags.string({ description: 'label the namespaces istio.io/rev=REV (and remove istio-injection)', exclusive: ['enable', 'disable'] }),
+    enable: Flags.boolean({ description: 'label the namespaces istio-injection=enabled', exclusive: ['disable', 'revision', 'to-ambient', 'to-sidecar'] }),
+    disable: Flags.boolean({ description: 'label the namespaces istio-injection=disabled', exclusive: ['enable', 'revision', 'to-ambient', 'to-sidecar'] }),
+    revision: Flags.string({ description: 'label the namespaces istio.io/rev=REV (and remove istio-injection)', exclusive: ['enable', 'disable', 'to-ambient', 'to-sidecar'] }),
+    'to-ambient': Flags.boolean({
+      description: 'migrate the namespaces to ambient: preflight (ztunnel, istio-cni, policies ztunnel cannot enforce), label istio.io/dataplane-mode=ambient (removing istio-injection and istio.io/rev), restart what still runs a sidecar, verify capture',
+      exclusive: ['enable', 'disable', 'revision', 'to-sidecar'],
+    }),
+    'to-sidecar': Flags.string({
+      description: 'migrate the namespaces back to sidecars of revision REV: label istio.io/rev=REV (istio-injection=enabled for a default revision served so), remove istio.io/dataplane-mode, restart what lacks a sidecar, verify injection',
+      helpValue: 'REV',
+      exclusive: ['enable', 'disable', 'revision', 'to-ambient'],
+    }),
+    'accept-policy-gaps': Flags.boolean({ description: 'with --to-ambient: go on although AuthorizationPolicies with L7 rules would not be enforced by ztunnel' }),
     yes: Flags.boolean({ char: 'y', description: 'apply the whole plan without asking' }),
     'dry-run': Flags.boolean({ description: 'print the plan and send no write request' }),
     'max-concurrent': Flags.integer({ description: 'rollouts in flight at once', default: 1, min: 1 }),
@@ -41,6 +53,7 @@ export default class Rollout extends BaseCommand {
       throw new UserError('rollout needs confirmation and there is no terminal: pass --yes to apply the plan, or --dry-run to only print it', 2);
     }
     parseDuration(flags.timeout, 'timeout'); // bad usage before any cluster is read
+    if (flags['accept-policy-gaps'] && !flags['to-ambient']) throw new UserError('--accept-policy-gaps only goes with --to-ambient', 2);
     const { fleetContexts, singleContextFlags } = await import('../cli/fleet.js');
     const contexts = await fleetContexts(flags);
     if (contexts && contexts.length > 1) return this.runFleet(flags, contexts);
@@ -135,7 +148,11 @@ async function rolloutCluster(source: ClusterSource, flags: RolloutFlags, onWarn
     import('../render/rollout-table.js'),
   ]);
   const timeoutMs = parseDuration(flags.timeout, 'timeout');
-  const change: LabelChange = flags.revision
+  const change: LabelChange = flags['to-ambient']
+    ? { kind: 'ambient' }
+    : flags['to-sidecar'] !== undefined
+      ? { kind: 'sidecar', revision: flags['to-sidecar'] }
+      : flags.revision
     ? { kind: 'revision', revision: flags.revision }
     : flags.enable
       ? { kind: 'enable' }
@@ -154,7 +171,7 @@ async function rolloutCluster(source: ClusterSource, flags: RolloutFlags, onWarn
   for (const w of state.warnings) onWarning(w);
   let plan: RolloutPlan;
   try {
-    plan = planRollout(state, { namespaces: namespace ? [namespace] : null, change });
+    plan = planRollout(state, { namespaces: namespace ? [namespace] : null, change, acceptPolicyGaps: flags['accept-policy-gaps'] });
   } catch (err) {
     if (err instanceof PlanError) throw new UserError(err.message);
     throw err;
@@ -213,16 +230,55 @@ async function rolloutCluster(source: ClusterSource, flags: RolloutFlags, onWarn
     progress.done();
   }
 
-  // Re-audit what the plan covered.
-  const after = await loadState(source, scope);
-  const ctx = buildClusterContext(after);
+  // Re-audit what the plan covered. After an ambient migration that ran to the end, verify it: the
+  // CNI agent captures running pods on its own, so wait (within --timeout) until every pod of the
+  // relabelled namespaces is captured (--to-ambient), or the restarted workloads' pods injected (--to-sidecar).
   const scopeSet = new Set(plan.scope);
-  const audits = after.pods.filter((p) => scopeSet.has(p.namespace)).map((p) => withoutDetail(auditPod(ctx, p)));
+  const reaudit = async () => {
+    const after = await loadState(source, scope);
+    const ctx = buildClusterContext(after);
+    return after.pods.filter((p) => scopeSet.has(p.namespace)).map((p) => withoutDetail(auditPod(ctx, p)));
+  };
+  let audits = await reaudit();
+  let verification: { ok: boolean; pending: string[] } | undefined;
+  if (plan.migration && !result.stoppedBy) {
+    const { migrationPending } = await import('../engine/ambient-migration.js');
+    const migration = plan.migration;
+    const migrated = new Set(selection.namespaces.map((n) => n.namespace));
+    const restartedNow = new Set(selection.workloads.map((w) => `${w.namespace}/${w.kind}/${w.name}`));
+    const pendingOf = (list: typeof audits) =>
+      list.flatMap((a) => {
+        // Pods of a Deployment are owned by its ReplicaSet; the audit names the Deployment.
+        const where = { relabelled: migrated.has(a.namespace), restarted: a.workload !== null && restartedNow.has(`${a.namespace}/${a.workload.kind}/${a.workload.name}`) };
+        const p = migrationPending(migration, a, where);
+        return p ? [`${a.namespace}/${a.name}: ${p}${a.notCaptured ? ` (${a.notCaptured})` : ''}`] : [];
+      });
+    const deadline = Date.now() + timeoutMs;
+    let pending = pendingOf(audits);
+    progress.update(`verifying ${migration === 'ambient' ? 'capture' : 'injection'}…`, true);
+    while (pending.length > 0 && Date.now() < deadline && !abort.signal.aborted) {
+      await new Promise((r) => setTimeout(r, 500));
+      audits = await reaudit();
+      pending = pendingOf(audits);
+    }
+    progress.done();
+    verification = { ok: pending.length === 0, pending };
+  }
   const remainingDrift = audits.filter((a) => a.drift.length > 0);
-  const document = { kind: 'RolloutResult', apiVersion: 'inject.istio-tools.dev/v1alpha1', plan, result, remainingDrift };
-  if (!json) process.stdout.write(`\n${renderResult(result, audits)}`);
+  const document = { kind: 'RolloutResult', apiVersion: 'inject.istio-tools.dev/v1alpha1', plan, result, remainingDrift, ...(verification ? { verification } : {}) };
+  const what = plan.migration === 'ambient' ? 'captured by ambient' : 'injected';
+  if (!json) {
+    process.stdout.write(`\n${renderResult(result, audits)}`);
+    if (verification?.ok) process.stdout.write(`Verified: every pod of the migrated namespaces is ${what}.\n`);
+    else if (verification) process.stdout.write(`Not verified within --timeout: ${verification.pending.length} pod(s) not ${what}:\n${verification.pending.map((p) => `  ${p}`).join('\n')}\n`);
+  }
   const restarted = result.workloads.filter((w) => w.outcome === 'rolled-out').length;
   if (result.stoppedBy === 'interrupted') return { state: 'interrupted', message: 'interrupted: no new work was started', document };
   if (result.stoppedBy) return { state: 'failed', message: result.stoppedBy, document };
+  if (verification && !verification.ok) {
+    const message = `the migration is not verified: ${verification.pending.length} pod(s) not ${what} within --timeout; re-run the same command to continue`;
+    if (!json) onWarning(message);
+    return { state: 'failed', message, document };
+  }
   return { state: 'done', message: `${restarted} workload(s) rolled out, ${remainingDrift.length} pod(s) still drift`, document };
 }

@@ -18,6 +18,9 @@ import { collectInjectionWebhooks, servedRevisions, type InjectionWebhook } from
 import { WorkloadIndex } from './workloads.js';
 import type { ClusterState, ConfigMapRecord, Finding, NamespaceRecord, ProxyConfigRecord, WorkloadRecord } from './types.js';
 import type { Decision } from './decision.js';
+import { ambientComponents } from './ambient-components.js';
+import { buildAmbientContext, type AmbientContext } from './ambient-findings.js';
+import type { DesiredDataplane } from './dataplane.js';
 
 export interface Injector {
   revision: string;
@@ -57,6 +60,10 @@ export interface ClusterContext {
   decisionLabelKeys: string[];
   /** Decisions by pod shape (namespace, the labels and annotations the decision reads, hostNetwork). */
   decisions: Map<string, Decision>;
+  /** Ambient: ztunnel and istio-cni, waypoints, use-waypoint Services, policies ztunnel cannot enforce. */
+  ambient: AmbientContext;
+  /** Desired data planes by pod shape (dataplane.ts dataplaneKey). */
+  dataplanes: Map<string, DesiredDataplane>;
 }
 
 export function buildClusterContext(state: ClusterState): ClusterContext {
@@ -131,6 +138,8 @@ export function buildClusterContext(state: ClusterState): ClusterContext {
     findings,
     decisionLabelKeys: decisionLabelKeys(hooks, injectors),
     decisions: new Map(),
+    ambient: buildAmbientContext(ambientComponents(state.workloads, state.configMaps), state.services ?? [], state.gateways ?? [], state.authorizationPolicies ?? []),
+    dataplanes: new Map(),
   };
 }
 

@@ -7,7 +7,12 @@ import { injectorRefusals } from './injection-rejection.js';
 import { injectRequired, type PolicyStep } from './injector-policy.js';
 import { formatVersion } from './istiod-version.js';
 import { auditNamespace } from './namespace-audit.js';
-import { auditPod, withoutDetail, type PodAudit } from './pod-audit.js';
+import { auditPod, dataplaneOf, withoutDetail, type PodAudit } from './pod-audit.js';
+import { componentFindings } from './ambient-findings.js';
+import { DATAPLANE_MODE, type DataplaneStep, type DesiredDataplane } from './dataplane.js';
+import { isOwnProxyGateway, STATUS_ANNOTATION } from './sidecar-detection.js';
+import type { ComponentStatus } from './ambient-components.js';
+import type { WaypointRef } from './waypoints.js';
 import { evaluateWebhook, namespaceSelectorLabels, type SelectorEvaluation } from './webhook-matching.js';
 import type { Finding, PodRecord, WorkloadKind } from './types.js';
 import type { WorkloadRef } from './workloads.js';
@@ -62,6 +67,43 @@ export interface InjectionExplanation {
   remedies: string[];
   /** For a workload: the audit of each of its current pods. */
   pods?: PodAudit[];
+  /** The data plane: sidecar, ambient or none, with the ambient checks in Istio's order. */
+  dataplane: DataplaneExplanation;
+}
+
+export interface DataplaneExplanation {
+  desired: DesiredDataplane['dataplane'];
+  revision: string | null;
+  reason: string;
+  steps: DataplaneStep[];
+  waypoint: (WaypointRef & { problem: string | null }) | null;
+  ztunnel: ComponentStatus | null;
+  cni: ComponentStatus | null;
+  /** With the NotCaptured drift: why the pod is not captured. */
+  notCaptured?: string;
+  /** Whether ambient concerns this object at all (an ambient label, desire or capture): the text shows the steps only then. */
+  relevant: boolean;
+}
+
+function dataplaneExplanation(ctx: ClusterContext, dp: DesiredDataplane, namespace: string, podLabels: Record<string, string>, captured: boolean, notCaptured?: string): DataplaneExplanation {
+  const ns = namespaceOf(ctx, namespace);
+  const relevant = dp.dataplane === 'ambient' || captured || ns.labels[DATAPLANE_MODE] !== undefined || podLabels[DATAPLANE_MODE] !== undefined;
+  return {
+    desired: dp.dataplane,
+    revision: dp.revision,
+    reason: dp.reason,
+    steps: dp.steps,
+    waypoint: dp.waypoint ? { ...dp.waypoint, problem: ctx.ambient.waypoints.problem(dp.waypoint) } : null,
+    ztunnel: ctx.ambient.components.ztunnel,
+    cni: ctx.ambient.components.cni,
+    ...(notCaptured ? { notCaptured } : {}),
+    relevant,
+  };
+}
+
+/** NoZtunnel / NoIstioCNI for an object that should be in ambient. */
+function ambientClusterFindings(ctx: ClusterContext, dp: DesiredDataplane): Finding[] {
+  return dp.dataplane === 'ambient' ? componentFindings(ctx.ambient, 'the pod should be in ambient') : [];
 }
 
 function webhookExplanations(ctx: ClusterContext, namespace: string, podLabels: Record<string, string>): WebhookExplanation[] {
@@ -166,7 +208,8 @@ export function remediesFor(
 ): string[] {
   const out: string[] = [];
   const ns = target.namespace;
-  if (drift.length > 0) {
+  // NotCaptured alone is not fixed by a restart (the CNI agent captures running pods).
+  if (drift.some((d) => d !== 'NotCaptured')) {
     if (workload && RESTARTABLE.has(workload.kind)) {
       out.push(`kubectl rollout restart ${workload.kind.toLowerCase()}/${workload.name} -n ${ns}`);
     } else if (workload) {
@@ -221,6 +264,18 @@ export function remediesFor(
       case 'NoInjector':
         out.push('# install istiod (istioctl install / helm install istiod) so a sidecar injection webhook exists');
         break;
+      case 'NoZtunnel':
+        out.push('# install or repair ztunnel (istioctl install --set profile=ambient, or helm install ztunnel istio/ztunnel -n istio-system) so ambient pods are captured');
+        break;
+      case 'NoIstioCNI':
+        out.push('# install or repair the istio-cni node agent with ambient enabled (helm install istio-cni istio/cni -n istio-system --set profile=ambient)');
+        break;
+      case 'WaypointMissing':
+        out.push(`# create the waypoint the label names (istioctl waypoint apply -n NAMESPACE --name NAME), or fix or remove the istio.io/use-waypoint label`);
+        break;
+      case 'L7PolicyNeedsWaypoint':
+        out.push(`# deploy a waypoint for ${ns} (istioctl waypoint apply -n ${ns} --enroll-namespace) and move the named AuthorizationPolicy from selector to targetRefs on it`);
+        break;
       default:
         break;
     }
@@ -247,8 +302,9 @@ export function explainPod(ctx: ClusterContext, pod: PodRecord): InjectionExplan
     actual: audit.actual,
     expectedImage: audit.expected ? { image: audit.expected.image, how: audit.expected.how } : null,
     drift: audit.drift,
-    findings: audit.findings,
-    remedies: remediesFor(ctx, target, audit.workload, audit.drift, [...namespaceFindings(ctx, pod.namespace), ...audit.findings], pod.labels),
+    findings: [...audit.findings, ...ambientClusterFindings(ctx, audit.dataplane)],
+    remedies: remediesFor(ctx, target, audit.workload, audit.drift, [...namespaceFindings(ctx, pod.namespace), ...audit.findings, ...ambientClusterFindings(ctx, audit.dataplane)], pod.labels),
+    dataplane: dataplaneExplanation(ctx, audit.dataplane, pod.namespace, pod.labels, audit.actual.ambient || audit.actual.ambientPending === true, audit.notCaptured),
   };
 }
 
@@ -266,6 +322,8 @@ export function explainTemplate(ctx: ClusterContext, target: ExplainTarget, temp
     findings.push({ code: 'ManualSidecar', severity: 'warning', message: `the pod template of ${target.kind.toLowerCase()}/${target.name} already contains istio-proxy (istioctl kube-inject or hand-written) and no webhook re-injects it` });
   }
   const workload: WorkloadRef | null = target.kind === 'Pod' ? null : { kind: target.kind, name: target.name };
+  const dp = dataplaneOf(ctx, template, decision, !decision.inject && template.annotations[STATUS_ANNOTATION] !== undefined, isOwnProxyGateway(template));
+  findings.push(...ambientClusterFindings(ctx, dp));
   return {
     kind: 'InjectionExplanation',
     apiVersion: 'inject.istio-tools.dev/v1alpha1',
@@ -283,6 +341,7 @@ export function explainTemplate(ctx: ClusterContext, target: ExplainTarget, temp
     findings,
     remedies: remediesFor(ctx, target, workload, drift, [...namespaceFindings(ctx, target.namespace), ...findings], template.labels),
     pods: podAudits.map(withoutDetail),
+    dataplane: dataplaneExplanation(ctx, dp, target.namespace, template.labels, podAudits.some((p) => p.actual.ambient)),
   };
 }
 

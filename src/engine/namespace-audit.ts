@@ -3,6 +3,7 @@
 import { namespaceOf, type ClusterContext } from './cluster-context.js';
 import { decide } from './decision.js';
 import type { Finding } from './types.js';
+import { namespaceWaypointFindings } from './ambient-findings.js';
 
 export interface NamespaceAudit {
   name: string;
@@ -60,6 +61,7 @@ export function auditNamespace(ctx: ClusterContext, name: string): NamespaceAudi
       message: `istio.io/rev=${rev} names no revision or tag that any webhook serves (served: ${known || 'none'})${injection !== undefined ? '; istio-injection takes precedence anyway' : ''}`,
     });
   }
+  findings.push(...namespaceWaypointFindings(ctx.ambient, ns));
   const ambient = ns.labels['istio.io/dataplane-mode'] === 'ambient' && injection !== 'enabled' && !rev;
   return { name, revision: decision.revision, labels, ambient, pods: 0, injected: 0, drifted: 0, findings };
 }

@@ -5,38 +5,90 @@ import { decideCached, type Decision } from './decision.js';
 import { INJECT_KEY } from './injector-policy.js';
 import { readInjectValue, rulesFor } from './version-rules.js';
 import { effectiveImageType, expectedProxyImage, type ExpectedImage } from './proxy-image.js';
-import { detectActual, templateKeptImage, type ActualState } from './sidecar-detection.js';
+import { detectActual, STATUS_ANNOTATION, templateKeptImage, type ActualState } from './sidecar-detection.js';
+import { dataplaneKey, desiredDataplane, DATAPLANE_MODE, type Dataplane, type DataplaneInput, type DesiredDataplane } from './dataplane.js';
+import { notCapturedReason, podAmbientFindings } from './ambient-findings.js';
+import { namespaceOf } from './cluster-context.js';
+import type { WaypointRef } from './waypoints.js';
 import type { WorkloadRef } from './workloads.js';
 import type { Finding, PodRecord } from './types.js';
 
-export type DriftCode = 'MissingSidecar' | 'UnexpectedSidecar' | 'RevisionMismatch' | 'ProxyImageMismatch' | 'StaleTemplate';
-export const DRIFT_CODES: DriftCode[] = ['MissingSidecar', 'UnexpectedSidecar', 'RevisionMismatch', 'ProxyImageMismatch', 'StaleTemplate'];
+export type DriftCode = 'MissingSidecar' | 'UnexpectedSidecar' | 'RevisionMismatch' | 'ProxyImageMismatch' | 'StaleTemplate' | 'SidecarInAmbient' | 'NotCaptured';
+export const DRIFT_CODES: DriftCode[] = ['MissingSidecar', 'UnexpectedSidecar', 'RevisionMismatch', 'ProxyImageMismatch', 'StaleTemplate', 'SidecarInAmbient', 'NotCaptured'];
 
 export interface PodAudit {
   namespace: string;
   name: string;
   workload: WorkloadRef | null;
-  desired: { inject: boolean; revision: string | null; reason: string; templates?: string[] };
+  desired: {
+    inject: boolean;
+    revision: string | null;
+    reason: string;
+    templates?: string[];
+    /** The data plane the pod should have: sidecar (desired.revision's), ambient or none. */
+    dataplane: Dataplane;
+    dataplaneReason: string;
+    /** The waypoint an ambient pod uses, when one is named. */
+    waypoint?: WaypointRef;
+  };
   actual: ActualState & { expectedImage?: string | null };
   drift: DriftCode[];
   findings: Finding[];
+  /** With the NotCaptured drift: why the pod is not captured. */
+  notCaptured?: string;
 }
 
 export interface PodAuditDetail extends PodAudit {
   decision: Decision;
   expected: ExpectedImage | null;
+  dataplane: DesiredDataplane;
 }
 
-const desiredOf = new WeakMap<Decision, PodAudit['desired']>();
+const desiredOf = new WeakMap<Decision, Map<DesiredDataplane, PodAudit['desired']>>();
 
-/** The `desired` part of a pod audit, one object per decision (shared by the pods of a workload). */
-function desiredFor(decision: Decision): PodAudit['desired'] {
-  let desired = desiredOf.get(decision);
+/** The `desired` part of a pod audit, one object per decision and data plane (shared by the pods of a workload). */
+function desiredFor(decision: Decision, dataplane: DesiredDataplane): PodAudit['desired'] {
+  let byDataplane = desiredOf.get(decision);
+  if (!byDataplane) {
+    byDataplane = new Map();
+    desiredOf.set(decision, byDataplane);
+  }
+  let desired = byDataplane.get(dataplane);
   if (!desired) {
-    desired = { inject: decision.inject, revision: decision.revision, reason: decision.reason, ...(decision.inject ? { templates: decision.templates } : {}) };
-    desiredOf.set(decision, desired);
+    desired = {
+      inject: decision.inject,
+      revision: decision.revision,
+      reason: decision.reason,
+      ...(decision.inject ? { templates: decision.templates } : {}),
+      dataplane: dataplane.dataplane,
+      dataplaneReason: dataplane.reason,
+      ...(dataplane.waypoint ? { waypoint: dataplane.waypoint } : {}),
+    };
+    byDataplane.set(dataplane, desired);
   }
   return desired;
+}
+
+/** The desired data plane of a pod (or pod template), cached by shape. */
+export function dataplaneOf(ctx: ClusterContext, pod: PodRecord, decision: Decision, manualSidecar: boolean, ownProxy: boolean): DesiredDataplane {
+  const input: DataplaneInput = {
+    namespace: pod.namespace,
+    namespaceLabels: namespaceOf(ctx, pod.namespace).labels,
+    podLabels: pod.labels,
+    hostNetwork: pod.hostNetwork,
+    injectingRevision: decision.inject ? decision.revision : null,
+    manualSidecar,
+    ownProxy,
+    cniExcluded: ctx.ambient.components.cniSettings.excludeNamespaces,
+  };
+  const key = dataplaneKey(input);
+  let dp = ctx.dataplanes.get(key);
+  if (!dp) {
+    dp = desiredDataplane(input);
+    if (ctx.dataplanes.size > 50_000) ctx.dataplanes.clear();
+    ctx.dataplanes.set(key, dp);
+  }
+  return dp;
 }
 
 /** Times of injector and webhook changes, parsed once (a handful of values, read for every pod). */
@@ -58,13 +110,23 @@ export function auditPod(ctx: ClusterContext, pod: PodRecord): PodAuditDetail {
   const { actual, findings } = detectActual(pod, { template, reinjected: decision.inject });
   const drift: DriftCode[] = [];
   let expected: ExpectedImage | null = null;
+  const manualSidecar = actual.manual && (template ?? pod).annotations[STATUS_ANNOTATION] !== undefined;
+  const dataplane = dataplaneOf(ctx, pod, decision, manualSidecar, actual.mode === 'gateway');
+  const ambient = dataplane.dataplane === 'ambient';
+  let notCaptured: string | undefined;
 
   // A gateway or waypoint runs its own proxy: never drift. A pod the injector would refuse cannot be
   // restarted into anything: its workload's next pods are not created.
   if (actual.mode !== 'gateway' && !decision.refusal) {
     // Drift: what a restart of the pod's workload changes.
     if (decision.inject && !actual.viaInjector && !actual.injected) drift.push('MissingSidecar');
-    if (!decision.inject && actual.injected && actual.viaInjector) drift.push('UnexpectedSidecar');
+    if (!decision.inject && actual.injected && actual.viaInjector && !ambient) drift.push('UnexpectedSidecar');
+    // Ambient: a sidecar from the injector keeps the pod out of capture until a restart drops it.
+    if (ambient && actual.injected && actual.viaInjector) drift.push('SidecarInAmbient');
+    else if (ambient && !actual.ambient) {
+      drift.push('NotCaptured');
+      notCaptured = notCapturedReason(ctx.ambient, actual);
+    }
     if (decision.inject && actual.viaInjector && actual.revision !== null && actual.revision !== decision.revision) drift.push('RevisionMismatch');
 
     // The image: the pod's own injector, or for a proxy that never went through one (written by hand, now
@@ -98,16 +160,22 @@ export function auditPod(ctx: ClusterContext, pod: PodRecord): PodAuditDetail {
   }
 
   findings.push(...podFindings(ctx, pod, decision, actual));
+  if (dataplane.dataplane === 'ambient' || dataplane.waypoint) findings.push(...podAmbientFindings(ctx.ambient, pod.namespace, pod.labels, dataplane));
+  else if (pod.hostNetwork && !findings.some((f) => f.code === 'HostNetwork') && namespaceOf(ctx, pod.namespace).labels[DATAPLANE_MODE] === 'ambient') {
+    findings.push({ code: 'HostNetwork', severity: 'info', message: 'the pod uses the host network: ambient never captures it' });
+  }
   return {
     namespace: pod.namespace,
     name: pod.name,
     workload,
-    desired: desiredFor(decision),
+    desired: desiredFor(decision, dataplane),
     actual: expected ? { ...actual, expectedImage: expected.image } : actual,
     drift,
     findings,
+    ...(notCaptured ? { notCaptured } : {}),
     decision,
     expected,
+    dataplane,
   };
 }
 
@@ -218,8 +286,9 @@ function podFindings(ctx: ClusterContext, pod: PodRecord, decision: Decision, ac
 
 /** The audit as reported (contract fields only), without the decision and image detail. */
 export function withoutDetail(detail: PodAuditDetail): PodAudit {
-  const { decision, expected, ...audit } = detail;
+  const { decision, expected, dataplane, ...audit } = detail;
   void decision;
   void expected;
+  void dataplane;
   return audit;
 }

@@ -6,6 +6,7 @@ import { expectedProxyImage } from './proxy-image.js';
 import { auditNamespace, type NamespaceAudit } from './namespace-audit.js';
 import { auditPod, DRIFT_CODES, type PodAudit } from './pod-audit.js';
 import type { Finding, PodRecord } from './types.js';
+import { componentFindings } from './ambient-findings.js';
 
 export interface InjectorSummary {
   configuration: string;
@@ -107,6 +108,7 @@ export class ReportBuilder {
   private total = 0;
   private injected = 0;
   private drifted = 0;
+  private ambientPods = 0;
 
   constructor(
     private readonly ctx: ClusterContext,
@@ -134,7 +136,9 @@ export class ReportBuilder {
       actual: this.shared.intern(detail.actual),
       drift: this.shared.intern(detail.drift),
       findings: detail.findings.length ? detail.findings : this.shared.intern(detail.findings),
+      ...(detail.notCaptured ? { notCaptured: detail.notCaptured } : {}),
     };
+    if (detail.dataplane.dataplane === 'ambient') this.ambientPods++;
     const ns = this.namespace(pod.namespace);
     ns.pods++;
     this.total++;
@@ -158,6 +162,11 @@ export class ReportBuilder {
     const findings = [...this.ctx.findings];
     if (this.ctx.hooks.length === 0) {
       findings.push({ code: 'NoInjector', severity: 'error', message: 'no sidecar injection webhook (name ending in sidecar-injector.istio.io) in the cluster' });
+    }
+    const ambientNamespaces = namespaces.filter((n) => n.labels['istio.io/dataplane-mode'] === 'ambient').length;
+    if (ambientNamespaces > 0 || this.ambientPods > 0) {
+      const what = ambientNamespaces > 0 ? `${ambientNamespaces} namespace${ambientNamespaces === 1 ? ' asks' : 's ask'} for ambient` : `${this.ambientPods} pod${this.ambientPods === 1 ? ' asks' : 's ask'} for ambient`;
+      findings.push(...componentFindings(this.ctx.ambient, what));
     }
     for (const f of findings) this.byFinding[f.code] = (this.byFinding[f.code] ?? 0) + 1;
     const byDrift: Record<string, number> = {};

@@ -4,11 +4,20 @@
 import { buildClusterContext, type ClusterContext } from './cluster-context.js';
 import { IGNORED_NAMESPACES } from './injector-policy.js';
 import { decide } from './decision.js';
-import { auditPod } from './pod-audit.js';
+import { auditPod, type PodAudit } from './pod-audit.js';
+import { ambientPreflight, migrationLabels, migrationLabelView, MIGRATION_LABELS, servesInjectionEnabled, type AmbientPreflight } from './ambient-migration.js';
 import { rolloutProgress } from './rollout-progress.js';
 import type { ClusterState, Labels, NamespaceRecord, WorkloadKind, WorkloadRecord } from './types.js';
 
-export type LabelChange = { kind: 'enable' } | { kind: 'disable' } | { kind: 'revision'; revision: string } | { kind: 'none' };
+export type LabelChange =
+  | { kind: 'enable' }
+  | { kind: 'disable' }
+  | { kind: 'revision'; revision: string }
+  | { kind: 'none' }
+  /** --to-ambient: istio.io/dataplane-mode=ambient, istio-injection and istio.io/rev removed. */
+  | { kind: 'ambient' }
+  /** --to-sidecar REV: istio.io/rev=REV (or istio-injection=enabled for a default revision served so), istio.io/dataplane-mode removed. */
+  | { kind: 'sidecar'; revision: string };
 
 export interface NamespacePatch {
   namespace: string;
@@ -48,6 +57,10 @@ export interface RolloutPlan {
   manual: ManualAction[];
   /** Namespaces the plan covers. */
   scope: string[];
+  /** An ambient migration (--to-ambient / --to-sidecar): its direction. */
+  migration?: 'ambient' | 'sidecar';
+  /** --to-ambient: the preflight checks (passed, or the plan would not exist). */
+  preflight?: AmbientPreflight;
 }
 
 export class PlanError extends Error {}
@@ -61,9 +74,11 @@ export function systemNamespaces(ctx: ClusterContext): Set<string> {
   return out;
 }
 
-export function labelPatch(labels: Labels, change: LabelChange): Record<string, string | null> {
+export function labelPatch(labels: Labels, change: LabelChange, migration?: Record<string, string | null>): Record<string, string | null> {
   const want: Record<string, string | null> = {};
-  switch (change.kind) {
+  const keys: readonly string[] = migration ? MIGRATION_LABELS : INJECTION_LABELS;
+  if (migration) Object.assign(want, migration);
+  else switch (change.kind) {
     case 'revision':
       want['istio.io/rev'] = change.revision;
       want['istio-injection'] = null;
@@ -74,11 +89,11 @@ export function labelPatch(labels: Labels, change: LabelChange): Record<string, 
     case 'disable':
       want['istio-injection'] = 'disabled';
       break;
-    case 'none':
+    default:
       break;
   }
   const patch: Record<string, string | null> = {};
-  for (const key of INJECTION_LABELS) {
+  for (const key of keys) {
     if (!(key in want)) continue;
     const value = want[key] ?? null;
     const has = Object.prototype.hasOwnProperty.call(labels, key);
@@ -100,14 +115,19 @@ export interface PlanOptions {
   /** Namespaces named by the user (-n); null = every namespace (-A), system ones left out. */
   namespaces: string[] | null;
   change: LabelChange;
+  /** --to-ambient: go on although some AuthorizationPolicies would lose their L7 rules. */
+  acceptPolicyGaps?: boolean;
 }
 
 export function planRollout(state: ClusterState, options: PlanOptions): RolloutPlan {
   const current = buildClusterContext(state);
-  if (options.change.kind === 'revision' && !current.served.has(options.change.revision)) {
+  const change = options.change;
+  if ((change.kind === 'revision' || change.kind === 'sidecar') && !current.served.has(change.revision) && !(change.kind === 'sidecar' && change.revision === 'default' && servesInjectionEnabled(current))) {
     const known = [...current.served.keys()].sort().join(', ') || 'none';
-    throw new PlanError(`revision "${options.change.revision}" is not served by any injection webhook (known revisions and tags: ${known}); nothing was changed`);
+    throw new PlanError(`revision "${change.revision}" is not served by any injection webhook (known revisions and tags: ${known}); nothing was changed`);
   }
+  const migration = change.kind === 'ambient' || change.kind === 'sidecar' ? migrationLabels(current, change) : undefined;
+  const view = migration ? migrationLabelView : pick;
   const known = new Set(state.namespaces.map((n) => n.name));
   let scope: string[];
   if (options.namespaces) {
@@ -122,10 +142,10 @@ export function planRollout(state: ClusterState, options: PlanOptions): RolloutP
   const namespacePatches: NamespacePatch[] = [];
   const namespaces: NamespaceRecord[] = state.namespaces.map((ns) => {
     if (!inScope.has(ns.name)) return ns;
-    const patch = labelPatch(ns.labels, options.change);
+    const patch = labelPatch(ns.labels, change, migration);
     if (Object.keys(patch).length === 0) return ns;
     const to = applyPatch(ns.labels, patch);
-    namespacePatches.push({ namespace: ns.name, from: pick(ns.labels), to: pick(to), patch });
+    namespacePatches.push({ namespace: ns.name, from: view(ns.labels), to: view(to), patch });
     return { ...ns, labels: to };
   });
   if (options.change.kind === 'enable') {
@@ -140,9 +160,13 @@ export function planRollout(state: ClusterState, options: PlanOptions): RolloutP
   // Audit the pods of the scope under the labels as they will be.
   const ctx = buildClusterContext({ ...state, namespaces });
   const groups = new Map<string, { kind: string; namespace: string; name: string; pods: number; drifted: number; drift: Set<string>; rejected: boolean }>();
+  const audits: PodAudit[] = [];
   for (const pod of state.pods) {
     if (!inScope.has(pod.namespace)) continue;
-    const audit = auditPod(ctx, pod);
+    const full = auditPod(ctx, pod);
+    audits.push(full);
+    // NotCaptured is not for a restart to fix: the CNI agent captures running pods.
+    const audit = full.drift.includes('NotCaptured') ? { ...full, drift: full.drift.filter((d) => d !== 'NotCaptured') } : full;
     const owner = audit.workload ?? { kind: 'Pod', name: pod.name };
     const key = `${pod.namespace}/${owner.kind}/${owner.name}`;
     let g = groups.get(key);
@@ -154,6 +178,12 @@ export function planRollout(state: ClusterState, options: PlanOptions): RolloutP
     if (audit.findings.some((f) => f.code === 'InjectionRejected')) g.rejected = true;
     if (audit.drift.length > 0) g.drifted++;
     for (const d of audit.drift) g.drift.add(d);
+  }
+
+  let preflight: AmbientPreflight | undefined;
+  if (change.kind === 'ambient') {
+    preflight = ambientPreflight(ctx, audits, options.acceptPolicyGaps ?? false);
+    if (preflight.refusal) throw new PlanError(preflight.refusal);
   }
 
   const workloads: WorkloadAction[] = [];
@@ -172,8 +202,9 @@ export function planRollout(state: ClusterState, options: PlanOptions): RolloutP
       }
       // Pods refused for their own (older) annotations while the current template is accepted: a restart fixes them.
       const { action, reason } = record ? workloadAction(record) : { action: 'skip' as const, reason: `${g.kind.toLowerCase()} not found (pods are orphaned)` };
+      const why = action === 'restart' && drift.length > 0 && drift.every((d) => d === 'SidecarInAmbient') ? 'a restart drops the sidecar; ambient captures the new pods' : reason;
       if (action === 'manual') manual.push({ kind: g.kind as ManualAction['kind'], namespace: g.namespace, name: g.name, pods: g.pods, drift, reason });
-      else workloads.push({ ...base, action, reason });
+      else workloads.push({ ...base, action, reason: why });
     } else {
       if (g.drifted === 0) continue;
       const reason =
@@ -192,6 +223,8 @@ export function planRollout(state: ClusterState, options: PlanOptions): RolloutP
     workloads: workloads.sort(order),
     manual: manual.sort(order),
     scope: scope.sort(),
+    ...(migration ? { migration: change.kind as 'ambient' | 'sidecar' } : {}),
+    ...(preflight ? { preflight } : {}),
   };
 }
 

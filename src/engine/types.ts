@@ -141,6 +141,44 @@ export interface ProxyConfigRecord {
   creationTimestamp?: string | null;
 }
 
+/** A Service: only its labels matter (istio.io/use-waypoint, istio.io/use-waypoint-namespace). */
+export interface ServiceRecord {
+  namespace: string;
+  name: string;
+  labels: Labels;
+}
+
+/** A Gateway (gateway.networking.k8s.io): waypoints are the ones of gatewayClassName istio-waypoint. */
+export interface GatewayRecord {
+  namespace: string;
+  name: string;
+  gatewayClassName: string;
+  labels: Labels;
+}
+
+/** One rule of an AuthorizationPolicy: the names of the fields it sets (non-empty), per part. */
+export interface AuthorizationRuleRecord {
+  /** Per `to` entry: the operation fields set (hosts, methods, paths, ports, ...). */
+  to: string[][];
+  /** Per `from` entry: the source fields set (principals, requestPrincipals, namespaces, ipBlocks, ...). */
+  from: string[][];
+  /** The `when` condition keys (request.headers[x], source.ip, ...). */
+  when: string[];
+}
+
+/** An AuthorizationPolicy (security.istio.io), reduced to what decides whether ztunnel can enforce it. */
+export interface AuthorizationPolicyRecord {
+  namespace: string;
+  name: string;
+  /** spec.selector.matchLabels; null without spec.selector (namespace-wide, or mesh-wide in the root namespace). */
+  selector: Labels | null;
+  /** spec.targetRef or spec.targetRefs set: the policy is for a waypoint or gateway, never for ztunnel. */
+  targeted: boolean;
+  /** ALLOW (default), DENY, AUDIT or CUSTOM. */
+  action: string;
+  rules: AuthorizationRuleRecord[];
+}
+
 /** Everything the engine needs about a cluster. */
 export interface ClusterState {
   namespaces: NamespaceRecord[];
@@ -149,4 +187,8 @@ export interface ClusterState {
   configMaps: ConfigMapRecord[];
   proxyConfigs: ProxyConfigRecord[];
   workloads: WorkloadRecord[];
+  /** Ambient: Services (their use-waypoint labels), Gateways (waypoints), AuthorizationPolicies. Absent = none known. */
+  services?: ServiceRecord[];
+  gateways?: GatewayRecord[];
+  authorizationPolicies?: AuthorizationPolicyRecord[];
 }

@@ -59,6 +59,15 @@ export function renderExplainText(e: InjectionExplanation, c: Palette): string {
     else if (e.injector.admission) out.push(`   admission: ${c.red('REFUSED')}: the API server will not create the pod`);
     for (const o of e.otherInjectors) out.push(`   also matched: revision ${o.revision} (${o.configMap}) would ${o.inject ? 'inject' : 'not inject'}: ${o.rule}`);
   }
+  if (e.dataplane.relevant) {
+    const d = e.dataplane;
+    out.push(`${step++}. Ambient data plane, checks in Istio's order (istio-cni enablement)`);
+    d.steps.forEach((s, i) => out.push(`   ${String.fromCharCode(97 + i)}. ${s.check}: ${s.result}${s.decisive ? c.bold(' <- decides') : ''}`));
+    const component = (name: string, st: typeof d.ztunnel) => (st ? `${name} ${st.object} ${st.healthy ? c.green(st.summary) : c.red(st.summary)}` : `${name} ${c.red('absent')}`);
+    out.push(`   node components: ${component('ztunnel', d.ztunnel)}; ${component('istio-cni', d.cni)}`);
+    if (d.waypoint) out.push(`   waypoint: ${d.waypoint.namespace}/${d.waypoint.name} (label on the ${d.waypoint.from})${d.waypoint.problem ? `: ${c.red(d.waypoint.problem)}` : ''}`);
+    if (d.notCaptured) out.push(`   not captured: ${d.notCaptured}`);
+  }
   if (e.actual) {
     out.push(`${step++}. Actual`);
     out.push(`   proxy: ${actualText({ actual: e.actual } as never)}; mode ${e.actual.mode}; image ${e.actual.image ?? '-'}`);
@@ -73,6 +82,10 @@ export function renderExplainText(e: InjectionExplanation, c: Palette): string {
   out.push('');
   const verdict = e.decision.inject ? c.green(`INJECT (revision ${e.decision.revision})`) : c.yellow('NO INJECTION');
   out.push(`Verdict: ${verdict}: ${e.decision.reason}`);
+  if (e.dataplane.relevant) {
+    const dp = e.dataplane.desired === 'sidecar' ? `SIDECAR${e.dataplane.revision ? ` (revision ${e.dataplane.revision})` : ''}` : e.dataplane.desired.toUpperCase();
+    out.push(`Data plane: ${e.dataplane.desired === 'ambient' ? c.green(dp) : dp}: ${e.dataplane.reason}`);
+  }
   out.push(`Drift: ${e.drift.length ? c.red(e.drift.join(', ')) : 'none'}`);
   if (e.findings.length) {
     out.push('Findings:');

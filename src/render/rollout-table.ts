@@ -8,6 +8,12 @@ const labels = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => 
 
 export function renderPlan(plan: RolloutPlan): string {
   const out: string[] = [];
+  if (plan.preflight) {
+    out.push('Preflight (ambient):');
+    out.push(renderTable(['CHECK', 'RESULT', 'DETAIL'], plan.preflight.checks.map((c) => [c.check, c.ok ? 'ok' : 'FAILED', c.detail])));
+    for (const g of plan.preflight.policyGaps) out.push(`  accepted gap: authorizationpolicy/${g.policy} (${g.pods} pod${g.pods === 1 ? '' : 's'}): ${g.message}`);
+    if (plan.preflight.policyGaps.length) out.push('');
+  }
   if (plan.namespaces.length) {
     out.push('Namespace label changes:');
     out.push(renderTable(['NAMESPACE', 'FROM', 'TO'], plan.namespaces.map((n) => [n.namespace, labels(n.from), labels(n.to)])));

@@ -17,7 +17,8 @@ function injectionLabels(labels: Record<string, string | undefined>): string {
 }
 
 function desired(p: PodAudit): string {
-  return p.desired.inject ? `inject (${p.desired.revision})` : 'skip';
+  if (p.desired.inject) return `inject (${p.desired.revision})`;
+  return p.desired.dataplane === 'ambient' ? 'ambient' : 'skip';
 }
 
 export function actualText(p: PodAudit): string {

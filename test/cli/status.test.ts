@@ -21,12 +21,13 @@ describe('status --demo', () => {
     const report = JSON.parse(r.stdout);
     expect(report.kind).toBe('InjectionReport');
     const drift = new Set(report.pods.flatMap((p: { drift: string[] }) => p.drift));
-    expect([...drift].sort()).toEqual(['MissingSidecar', 'ProxyImageMismatch', 'RevisionMismatch', 'StaleTemplate', 'UnexpectedSidecar']);
+    expect([...drift].sort()).toEqual(['MissingSidecar', 'NotCaptured', 'ProxyImageMismatch', 'RevisionMismatch', 'SidecarInAmbient', 'StaleTemplate', 'UnexpectedSidecar']);
     const findings = new Set([
+      ...report.findings.map((f: { code: string }) => f.code),
       ...report.pods.flatMap((p: { findings: { code: string }[] }) => p.findings.map((f) => f.code)),
       ...report.namespaces.flatMap((n: { findings: { code: string }[] }) => n.findings.map((f) => f.code)),
     ]);
-    for (const code of ['ConflictingLabels', 'UnknownRevision', 'MultipleInjectors', 'NoInjector', 'ManualSidecar', 'InvalidInjectValue', 'LabelOverridesAnnotation', 'ProxyCPUWithoutLimit', 'ProxyMemoryWithoutLimit', 'HostNetwork']) {
+    for (const code of ['ConflictingLabels', 'UnknownRevision', 'MultipleInjectors', 'NoInjector', 'ManualSidecar', 'InvalidInjectValue', 'LabelOverridesAnnotation', 'ProxyCPUWithoutLimit', 'ProxyMemoryWithoutLimit', 'HostNetwork', 'NoZtunnel', 'WaypointMissing', 'L7PolicyNeedsWaypoint']) {
       expect(findings, code).toContain(code);
     }
   });

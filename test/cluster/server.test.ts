@@ -10,14 +10,14 @@ import { startTestCluster, type TestCluster } from './server.js';
 describe('test cluster over HTTP', () => {
   let cluster: TestCluster;
   beforeAll(async () => {
-    cluster = await startTestCluster({ objects: [...smallCluster(), { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'demo' } }] });
+    cluster = await startTestCluster({ objects: [...smallCluster(), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'demo' } }] });
   });
   afterAll(async () => {
     await cluster.close();
   });
 
   it('skips initial objects of kinds it does not serve', () => {
-    expect(cluster.skippedKinds).toEqual(['Service']);
+    expect(cluster.skippedKinds).toEqual(['Secret']);
   });
 
   it('serves version and legacy discovery', async () => {
@@ -30,6 +30,8 @@ describe('test cluster over HTTP', () => {
       'apps/v1',
       'batch/v1',
       'networking.istio.io/v1beta1',
+      'gateway.networking.k8s.io/v1',
+      'security.istio.io/v1',
     ]);
     const core = json(await rawRequest(cluster, '/api/v1')) as { resources: { name: string; shortNames?: string[]; namespaced: boolean }[] };
     expect(core.resources.map((r) => `${r.name}:${r.shortNames?.join('/') ?? ''}:${r.namespaced}`)).toEqual([
@@ -38,6 +40,8 @@ describe('test cluster over HTTP', () => {
       'pods:po:true',
       'pods/status::true',
       'configmaps:cm:true',
+      'services:svc:true',
+      'services/status::true',
     ]);
     const apps = json(await rawRequest(cluster, '/apis/apps/v1')) as { groupVersion: string; resources: { name: string; shortNames?: string[] }[] };
     expect(apps.groupVersion).toBe('apps/v1');
@@ -52,7 +56,7 @@ describe('test cluster over HTTP', () => {
   });
 
   it('answers unknown resources and wrong scopes with 404 Status', async () => {
-    for (const path of ['/api/v1/services', '/api/v1/pods/web-1', '/apis/admissionregistration.k8s.io/v1/namespaces/demo/mutatingwebhookconfigurations']) {
+    for (const path of ['/api/v1/secrets', '/api/v1/pods/web-1', '/apis/admissionregistration.k8s.io/v1/namespaces/demo/mutatingwebhookconfigurations']) {
       const response = await rawRequest(cluster, path);
       expect(response.status).toBe(404);
       expect(json(response)).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });

@@ -65,6 +65,9 @@ describe.concurrent('rollout against a live cluster with controllers', () => {
       'shop/Deployment/cart',
       'shop/Deployment/checkout',
       'staging/Deployment/inventory',
+      // Mid-migration to ambient: a restart drops their sidecars (SidecarInAmbient).
+      'storefront/Deployment/api',
+      'storefront/Deployment/web',
     ]);
     expect(out.result.workloads.map((w: { outcome: string }) => w.outcome)).toEqual(planned.map(() => 'rolled-out'));
     // The canary injector would refuse search's new pods: planned as blocked, never restarted.
@@ -73,8 +76,12 @@ describe.concurrent('rollout against a live cluster with controllers', () => {
     expect(blocked[0].reason).toContain('requested template "debug-tools" not found');
     expect(patches(c, 'deployments', 'shop', 'search')).toEqual([]);
     expect(out.plan.manual.map((m: { kind: string; name: string }) => `${m.kind}/${m.name}`).sort()).toEqual(['Job/db-migrate-29410560', 'Pod/toolbox']);
-    // Only the manual actions still drift.
-    expect(out.remainingDrift.map((p: PodReport) => `${p.namespace}/${p.name}`).sort()).toEqual(manualPods.map((p) => `${p.namespace}/${p.name}`));
+    // Only the manual actions still drift, and the ambient pods ztunnel cannot capture: the demo's ztunnel
+    // is crash-looping on one node, so the simulated CNI agent captures nothing new (no restart fixes it).
+    const notCaptured = out.remainingDrift.filter((p: PodReport) => p.drift.join() === 'NotCaptured');
+    expect(out.remainingDrift.filter((p: PodReport) => !notCaptured.includes(p)).map((p: PodReport) => `${p.namespace}/${p.name}`).sort()).toEqual(manualPods.map((p) => `${p.namespace}/${p.name}`));
+    expect(notCaptured.map((p: PodReport) => `${p.namespace}/${p.workload?.name}`).sort()).toEqual(['ambient-apps/ratings', 'storefront/api', 'storefront/web', 'storefront/web']);
+    for (const p of notCaptured) expect((p as PodReport & { notCaptured: string }).notCaptured).toMatch(/ztunnel istio-system\/ztunnel is not ready/);
 
     // Each planned workload was restarted exactly once (what kubectl rollout restart sends).
     for (const w of planned) {
@@ -92,9 +99,10 @@ describe.concurrent('rollout against a live cluster with controllers', () => {
     for (const w of planned) {
       const own = pods.filter((p) => p.namespace === w.namespace && p.workload?.kind === w.kind && p.workload?.name === w.name);
       expect(own.length, `${w.namespace}/${w.name}`).toBeGreaterThan(0);
-      for (const p of own) expect(p.drift, `${p.namespace}/${p.name}`).toEqual([]);
+      // The storefront pods lost their sidecar; what remains is ztunnel's to capture (see above).
+      for (const p of own) expect(p.drift, `${p.namespace}/${p.name}`).toEqual(w.namespace === 'storefront' ? ['NotCaptured'] : []);
     }
-    expect(pods.filter((p) => p.drift.length > 0).map((p) => `${p.namespace}/${p.name}`).sort()).toEqual(manualPods.map((p) => `${p.namespace}/${p.name}`));
+    expect(pods.filter((p) => p.drift.length > 0 && p.drift.join() !== 'NotCaptured').map((p) => `${p.namespace}/${p.name}`).sort()).toEqual(manualPods.map((p) => `${p.namespace}/${p.name}`));
   });
 
   it('rollout -n shop --revision canary relabels only the injection label and moves every workload to canary', async (test) => {

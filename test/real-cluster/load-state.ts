@@ -20,7 +20,7 @@ export const REPLAYED_CHANGE = 'real-cluster.test/replayed-change';
 
 const SYSTEM_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 /** Creation order: a kind's owners come before it. */
-const ORDER = ['Namespace', 'ServiceAccount', 'ConfigMap', 'ProxyConfig', 'CronJob', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod'];
+const ORDER = ['Namespace', 'ServiceAccount', 'ConfigMap', 'ProxyConfig', 'Service', 'Gateway', 'AuthorizationPolicy', 'CronJob', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod'];
 
 export interface LoadResult {
   /** Old uid (from the snapshot) -> the object the API server created. */
@@ -31,19 +31,27 @@ export interface LoadResult {
   partitioned: { namespace: string; name: string; partition: unknown }[];
 }
 
-const PROXY_CONFIG_CRD: RawObject = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'proxyconfigs.networking.istio.io' },
-  spec: {
-    group: 'networking.istio.io',
-    names: { kind: 'ProxyConfig', listKind: 'ProxyConfigList', plural: 'proxyconfigs', singular: 'proxyconfig' },
-    scope: 'Namespaced',
-    versions: [
-      { name: 'v1beta1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
-    ],
-  },
-};
+function crd(group: string, version: string, kind: string, plural: string): RawObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    // *.k8s.io groups are protected: the Gateway API's own CRDs carry this approval annotation.
+    metadata: { name: `${plural}.${group}`, ...(group.endsWith('.k8s.io') ? { annotations: { 'api-approved.kubernetes.io': 'https://github.com/kubernetes-sigs/gateway-api/pull/2466' } } : {}) },
+    spec: {
+      group,
+      names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },
+      scope: 'Namespaced',
+      versions: [{ name: version, served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  };
+}
+
+/** The custom resources the snapshot may hold: created (and waited for) only when it holds them. */
+const CRDS: { kind: string; crd: RawObject; path: string }[] = [
+  { kind: 'ProxyConfig', crd: crd('networking.istio.io', 'v1beta1', 'ProxyConfig', 'proxyconfigs'), path: '/apis/networking.istio.io/v1beta1/proxyconfigs' },
+  { kind: 'Gateway', crd: crd('gateway.networking.k8s.io', 'v1', 'Gateway', 'gateways'), path: '/apis/gateway.networking.k8s.io/v1/gateways' },
+  { kind: 'AuthorizationPolicy', crd: crd('security.istio.io', 'v1', 'AuthorizationPolicy', 'authorizationpolicies'), path: '/apis/security.istio.io/v1/authorizationpolicies' },
+];
 
 function forCreate(object: RawObject): RawObject {
   const copy = structuredClone(object);
@@ -76,9 +84,10 @@ export async function loadObjects(rest: KubeRest, objects: RawObject[], server: 
   }
   result.nodes = nodes;
 
-  if (byKind('ProxyConfig').length > 0) {
-    await rest.create(PROXY_CONFIG_CRD);
-    for (let i = 0; i < 100 && (await rest.raw('GET', '/apis/networking.istio.io/v1beta1/proxyconfigs')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  for (const c of CRDS) {
+    if (byKind(c.kind).length === 0) continue;
+    await rest.create(c.crd);
+    for (let i = 0; i < 100 && (await rest.raw('GET', c.path)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
   }
 
   // Namespaces (the system ones exist: their labels are merged), then each one's ServiceAccounts

@@ -71,7 +71,13 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     await controlPlane.startControllers();
     await releaseStatefulSets(rest, load);
 
-    const settle = (timeoutMs = 90_000) => waitSettled(rest, timeoutMs);
+    // A DaemonSet the snapshot shows with pods not ready (the demo's crash-looping ztunnel) settles at that count.
+    const unready = new Map<string, number>();
+    for (const o of objects) {
+      const s = o.status ?? {};
+      if (o.kind === 'DaemonSet' && typeof s.numberReady === 'number' && s.numberReady < (s.desiredNumberScheduled ?? 0)) unready.set(`${o.metadata.namespace}/${o.metadata.name}`, s.numberReady);
+    }
+    const settle = (timeoutMs = 90_000) => waitSettled(rest, timeoutMs, unready);
     await settle();
     log(`real-cluster: state loaded and settled in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 
@@ -139,10 +145,12 @@ async function restrictedToken(rest: KubeRest, objects: RawObject[], hidden: str
     kind: 'ClusterRole',
     metadata: { name: 'kubectl-inject-restricted-namespace' },
     rules: [
-      { apiGroups: [''], resources: ['pods', 'configmaps'], verbs: READ },
+      { apiGroups: [''], resources: ['pods', 'configmaps', 'services'], verbs: READ },
       { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'], verbs: READ },
       { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: READ },
       { apiGroups: ['networking.istio.io'], resources: ['proxyconfigs'], verbs: READ },
+      { apiGroups: ['gateway.networking.k8s.io'], resources: ['gateways'], verbs: READ },
+      { apiGroups: ['security.istio.io'], resources: ['authorizationpolicies'], verbs: READ },
     ],
   });
   const namespaces = new Set(['default', ...objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name as string)]);
@@ -162,7 +170,7 @@ async function restrictedToken(rest: KubeRest, objects: RawObject[], hidden: str
   return review.status.token as string;
 }
 
-function settledProblem(kind: string, o: RawObject): string | undefined {
+function settledProblem(kind: string, o: RawObject, unready: Map<string, number> = new Map()): string | undefined {
   const s = o.status ?? {};
   const id = `${kind} ${o.metadata.namespace}/${o.metadata.name}`;
   const generationSeen = (s.observedGeneration ?? 0) >= (o.metadata.generation ?? 0);
@@ -177,9 +185,11 @@ function settledProblem(kind: string, o: RawObject): string | undefined {
       if (!generationSeen || (s.readyReplicas ?? 0) !== want || s.currentRevision !== s.updateRevision) return `${id}: ${JSON.stringify(s)}`;
       return undefined;
     }
-    case 'DaemonSet':
-      if (!generationSeen || s.desiredNumberScheduled === undefined || s.numberReady !== s.desiredNumberScheduled || s.updatedNumberScheduled !== s.desiredNumberScheduled) return `${id}: ${JSON.stringify(s)}`;
+    case 'DaemonSet': {
+      const ready = unready.get(`${o.metadata.namespace}/${o.metadata.name}`) ?? s.desiredNumberScheduled;
+      if (!generationSeen || s.desiredNumberScheduled === undefined || s.numberReady !== ready || s.updatedNumberScheduled !== s.desiredNumberScheduled) return `${id}: ${JSON.stringify(s)}`;
       return undefined;
+    }
     case 'Job':
       if (!(s.conditions ?? []).some((c: RawObject) => ['Complete', 'Failed'].includes(c.type) && c.status === 'True') && (s.active ?? 0) === 0 && (s.succeeded ?? 0) === 0) return `${id}: ${JSON.stringify(s)}`;
       return undefined;
@@ -188,13 +198,13 @@ function settledProblem(kind: string, o: RawObject): string | undefined {
   }
 }
 
-async function waitSettled(rest: KubeRest, timeoutMs: number): Promise<void> {
+async function waitSettled(rest: KubeRest, timeoutMs: number, unready: Map<string, number> = new Map()): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const problems: string[] = [];
     for (const kind of ['Deployment', 'StatefulSet', 'DaemonSet', 'Job']) {
       for (const o of await rest.list(kind)) {
-        const problem = settledProblem(kind, o);
+        const problem = settledProblem(kind, o, unready);
         if (problem) problems.push(problem);
       }
     }

@@ -31,6 +31,9 @@ const RESOURCES: Record<string, { apiVersion: string; plural: string; namespaced
   RoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'rolebindings', namespaced: true },
   CustomResourceDefinition: { apiVersion: 'apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', namespaced: false },
   ProxyConfig: { apiVersion: 'networking.istio.io/v1beta1', plural: 'proxyconfigs', namespaced: true },
+  Service: { apiVersion: 'v1', plural: 'services', namespaced: true },
+  Gateway: { apiVersion: 'gateway.networking.k8s.io/v1', plural: 'gateways', namespaced: true },
+  AuthorizationPolicy: { apiVersion: 'security.istio.io/v1', plural: 'authorizationpolicies', namespaced: true },
 };
 
 export function knownKind(kind: string): boolean {

@@ -124,8 +124,15 @@ describeRealCluster('rollout against real controllers', () => {
     const out = json(r);
     expect(out.result.stoppedBy).toBeNull();
     expect(out.result.workloads.every((w: RawObject) => w.outcome === 'rolled-out')).toBe(true);
-    const drift = out.remainingDrift.map((p: RawObject) => `${p.namespace}/${p.workload?.kind ?? 'Pod'}`).sort();
+    // Pods of the ambient namespaces stay NotCaptured: no restart captures a pod, the CNI agent does, and
+    // none runs here (the demo's ztunnel is crash-looping on one node, too).
+    const notCaptured = out.remainingDrift.filter((p: RawObject) => p.drift.join() === 'NotCaptured');
+    expect([...new Set(notCaptured.map((p: RawObject) => p.namespace))].sort()).toEqual(['ambient-apps', 'storefront']);
+    const drift = out.remainingDrift.filter((p: RawObject) => !notCaptured.includes(p)).map((p: RawObject) => `${p.namespace}/${p.workload?.kind ?? 'Pod'}`).sort();
     expect(drift).toEqual(out.plan.manual.map((m: RawObject) => `${m.namespace}/${m.kind === 'Pod' ? 'Pod' : m.kind}`).sort());
+    // storefront's sidecars are gone after the restart (SidecarInAmbient was planned and fixed).
+    expect(out.plan.workloads.filter((w: RawObject) => w.namespace === 'storefront').map((w: RawObject) => [w.name, w.drift])).toEqual([['api', ['SidecarInAmbient']], ['web', ['SidecarInAmbient']]]);
+    expect(out.remainingDrift.some((p: RawObject) => p.drift.includes('SidecarInAmbient'))).toBe(false);
     const status = json(await live(['status', '-A', '-o', 'json']));
     expect(status.summary.drifted).toBe(out.remainingDrift.length);
   }, 240_000);

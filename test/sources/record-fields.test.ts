@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { ListSplitter, type Projection } from '../../src/cluster/list-splitter.js';
-import { POD_FIELDS, WORKLOAD_FIELDS } from '../../src/cluster/record-fields.js';
-import { podRecord, workloadRecord, type RawObject } from '../../src/cluster/records.js';
+import { POD_FIELDS, SERVICE_FIELDS, WORKLOAD_FIELDS } from '../../src/cluster/record-fields.js';
+import { podRecord, serviceRecord, workloadRecord, type RawObject } from '../../src/cluster/records.js';
 import { readSnapshotObjects } from '../../src/cluster/snapshot-source.js';
 import { generateSyntheticCluster } from '../synthetic/synthetic-cluster.js';
 
@@ -184,6 +184,33 @@ describe('the projections of listed objects keep everything their records read',
     expect(checkEveryMutation(richWorkload(kind), WORKLOAD_FIELDS, workloadRecordOf(kind))).toBeGreaterThan(1000);
   });
 
+  it('services: a rich Service, every member changed or removed', () => {
+    const service: RawObject = {
+      kind: 'Service',
+      apiVersion: 'v1',
+      metadata: {
+        name: 'api',
+        namespace: 'shop',
+        uid: 'u',
+        resourceVersion: '1',
+        labels: { app: 'api', 'istio.io/use-waypoint': 'wp', 'istio.io/use-waypoint-namespace': 'infra' },
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' },
+        managedFields: [{ manager: 'kubectl', operation: 'Apply', time: '2026-01-01T00:00:00Z' }],
+      },
+      spec: { selector: { app: 'api' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }], clusterIP: '10.0.0.1', type: 'ClusterIP' },
+      status: { loadBalancer: {} },
+    };
+    expect(checkEveryMutation(service, SERVICE_FIELDS, serviceRecord)).toBeGreaterThan(100);
+    expect(Object.keys(projected(service, SERVICE_FIELDS)).sort()).toEqual(['kind', 'metadata']);
+  });
+
+  it('pods: the ambient annotations are kept (ambient.istio.io/redirection)', () => {
+    const pod = { ...richPod() };
+    pod.metadata = { ...pod.metadata, annotations: { ...pod.metadata.annotations, 'ambient.istio.io/redirection': 'enabled', 'other.example.com/x': 'y' } };
+    expect(projected(pod, POD_FIELDS).metadata.annotations['ambient.istio.io/redirection']).toBe('enabled');
+    expect(podRecord(projected(pod, POD_FIELDS)).annotations['ambient.istio.io/redirection']).toBe('enabled');
+  });
+
   it('every pod and workload of the demo and of a synthetic cluster', () => {
     const objects: RawObject[] = [...readSnapshotObjects(DEMO)];
     generateSyntheticCluster({ pods: 300, namespaces: 3 }, (o) => objects.push(o));
@@ -193,6 +220,8 @@ describe('the projections of listed objects keep everything their records read',
       if (o.kind === 'Pod') {
         expect(podRecord(projected(o, POD_FIELDS))).toEqual(podRecord(o));
         pods++;
+      } else if (o.kind === 'Service') {
+        expect(serviceRecord(projected(o, SERVICE_FIELDS))).toEqual(serviceRecord(o));
       } else if (['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicaSet'].includes(o.kind)) {
         const { kind, ...listed } = o; // list items carry no kind; the live source sets it
         expect(workloadRecordOf(kind)(projected(listed, WORKLOAD_FIELDS))).toEqual(workloadRecord(o));

@@ -11,6 +11,7 @@ import type { ResourceType } from '../resources.js';
 import { typeForKind } from '../resources.js';
 import type { Change, ObjectStore, StoredEntry, WriteOptions } from '../store.js';
 import type { RawObject } from '../types.js';
+import { AmbientCniAgent } from './ambient-cni.js';
 import { DaemonSetController } from './daemonset.js';
 import { DeploymentController } from './deployment.js';
 import { controllerOf, defaultPodSpec, pendingStatus, startedStatus } from './pods.js';
@@ -36,6 +37,8 @@ export interface ControllerOptions {
   nodes?: number;
   /** Start paused: nothing happens until resume() (or tick()). */
   paused?: boolean;
+  /** Run the ambient istio-cni agent (captures pods in ambient namespaces while ztunnel and istio-cni are ready); default true. */
+  ambient?: boolean;
 }
 
 export interface Controllers {
@@ -118,6 +121,7 @@ export function startControllers(store: ObjectStore, options: ControllerOptions 
   const deployments = new DeploymentController(rt);
   const statefulSets = new StatefulSetController(rt);
   const daemonSets = new DaemonSetController(rt);
+  const cniAgent = options.ambient === false ? null : new AmbientCniAgent(store);
 
   const dirty = new Set<string>();
   const active = new Set<string>();
@@ -144,6 +148,7 @@ export function startControllers(store: ObjectStore, options: ControllerOptions 
     const { entry } = change;
     const kind = entry.type.kind;
     if (INJECTION_INPUT_KINDS.has(kind)) injector.invalidate();
+    if (kind === 'Pod' || kind === 'Namespace' || kind === 'DaemonSet' || kind === 'ConfigMap') cniAgent?.invalidate();
     if (kind === 'Pod' || kind === 'ReplicaSet') {
       rt.invalidate(kind, entry.namespace);
       const owner = controllerOf(entry.object);
@@ -264,6 +269,7 @@ export function startControllers(store: ObjectStore, options: ControllerOptions 
         if (outcome === 'progressing') active.add(key);
         else active.delete(key);
       }
+      cniAgent?.reconcile((object) => rt.save(object, 'istio-cni-agent'));
     } catch (err) {
       process.stderr.write(`test-cluster controllers: tick ${rt.tick} failed: ${(err as Error).stack ?? String(err)}\n`);
     }
