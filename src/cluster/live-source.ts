@@ -22,7 +22,7 @@ import {
   type RawObject,
 } from './records.js';
 import { UserError, type BaseState, type ClusterSource, type ClusterWriter, type Scope, type SourceInfo } from './source.js';
-import type { AuthorizationPolicyRecord, GatewayRecord, PodRecord, ServiceRecord, WorkloadKind, WorkloadRecord } from '../engine/types.js';
+import type { AuthorizationPolicyRecord, GatewayRecord, PodRecord, ServiceRecord, WebhookConfigurationRecord, WorkloadKind, WorkloadRecord } from '../engine/types.js';
 import { isAmbientComponent } from '../engine/ambient-components.js';
 import { ROOT_NAMESPACE } from '../engine/authorization-policy.js';
 import { parseSelector, SelectorSyntaxError } from '../engine/selector-syntax.js';
@@ -106,6 +106,13 @@ const LISTED_WORKLOADS: WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSe
  * 36 of them before the first pod is audited; in pages of 2,000, 9).
  */
 export const WORKLOAD_PAGE_FACTOR = 4;
+
+/** istio-system and the namespaces of the istiods the sidecar injection webhooks call. */
+function istioNamespacesOf(webhookRecords: WebhookConfigurationRecord[]): Set<string> {
+  const istioNamespaces = new Set<string>(['istio-system']);
+  for (const w of webhookRecords) for (const h of w.webhooks) if (h.service?.namespace && h.name.endsWith('sidecar-injector.istio.io')) istioNamespaces.add(h.service.namespace);
+  return istioNamespaces;
+}
 
 export class LiveSource implements ClusterSource, ClusterWriter {
   /**
@@ -227,9 +234,9 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     this.podsAhead = { scope: scopeKey(scope), list };
   }
 
-  private async listAll(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined> = {}): Promise<RawObject[]> {
+  private async listAll(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined> = {}, pageSize = this.pageSize): Promise<RawObject[]> {
     const out: RawObject[] = [];
-    for await (const page of this.listPages(kind, namespace, query)) out.push(...page);
+    for await (const page of this.listPages(kind, namespace, query, undefined, undefined, pageSize)) out.push(...page);
     return out;
   }
 
@@ -248,8 +255,17 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     // Reads that do not depend on each other are sent together (start-up is mostly round trips, and
     // the workloads are a good part of the bytes); their outcomes are handled below in a fixed order,
     // so warnings and errors stay the same whatever arrives first.
-    const namespacesRead = settle(scope.namespace ? this.client.get(resourcePath('Namespace', null, scope.namespace)).then((n) => [n]) : this.listAll('Namespace', null));
+    // Namespaces, like workloads, in larger pages: every pod waits for them.
+    const namespacesRead = settle(scope.namespace ? this.client.get(resourcePath('Namespace', null, scope.namespace)).then((n) => [n]) : this.listAll('Namespace', null, {}, this.pageSize * WORKLOAD_PAGE_FACTOR));
     const webhooksRead = settle(this.listAll('MutatingWebhookConfiguration', null));
+    // The Istio ConfigMaps of the namespaces istiod runs in, read as soon as the webhooks name them.
+    const configMapsRead = webhooksRead.then((hooks) =>
+      Promise.all(
+        [...istioNamespacesOf(hooks.ok ? hooks.value.map(webhookConfigurationRecord) : [])].map((namespace) =>
+          settle(this.listAll('ConfigMap', namespace)).then((r) => ({ namespace, r })),
+        ),
+      ),
+    );
     const proxyConfigsRead = settle(this.listAll('ProxyConfig', scope.namespace));
     // Root-namespace ProxyConfigs apply mesh-wide.
     const rootProxyConfigsRead = scope.namespace && scope.namespace !== 'istio-system' ? settle(this.listAll('ProxyConfig', 'istio-system')) : null;
@@ -319,12 +335,11 @@ export class LiveSource implements ClusterSource, ClusterWriter {
       if (hooks.ok) webhooks = hooks.value;
       else if (!forbidden('mutatingwebhookconfigurations', hooks.error, 'no injection webhook is known, every decision says no injection')) throw hooks.error;
       const webhookRecords = webhooks.map(webhookConfigurationRecord);
-      const istioNamespaces = new Set<string>(['istio-system']);
-      for (const w of webhookRecords) for (const h of w.webhooks) if (h.service?.namespace && h.name.endsWith('sidecar-injector.istio.io')) istioNamespaces.add(h.service.namespace);
+      const istioNamespaces = istioNamespacesOf(webhookRecords);
 
       const configMaps: RawObject[] = [];
       const proxyConfigs: RawObject[] = [];
-      const configMapReads = await Promise.all([...istioNamespaces].map((namespace) => settle(this.listAll('ConfigMap', namespace)).then((r) => ({ namespace, r }))));
+      const configMapReads = await configMapsRead;
       for (const { namespace, r } of configMapReads) {
         if (r.ok) configMaps.push(...r.value.filter((c) => isIstioConfigMap(String(c.metadata?.name ?? ''))));
         else if (!forbidden(`configmaps in ${namespace}`, r.error, 'injector configuration unknown, policy "enabled" assumed')) throw r.error;

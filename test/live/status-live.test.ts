@@ -63,6 +63,10 @@ describe('status and explain against a live API', () => {
     const deploymentLists = cluster.requests.filter((r) => r.resource === 'deployments' && r.verb === 'list');
     expect(deploymentLists.length).toBeGreaterThan(0);
     expect(deploymentLists.every((r) => r.query.limit === '16')).toBe(true);
+    // So do namespaces (every pod waits for them too).
+    const namespaceLists = cluster.requests.filter((r) => r.resource === 'namespaces' && r.verb === 'list');
+    expect(namespaceLists.length).toBeGreaterThan(0);
+    expect(namespaceLists.every((r) => r.query.limit === '16')).toBe(true);
     const deployments = JSON.parse((await live(['status', '-A', '-o', 'json'])).stdout).pods.filter((p: { workload: { kind: string } | null }) => p.workload?.kind === 'Deployment');
     expect(deployments.length).toBeGreaterThan(16); // more than one workload page at --chunk-size 4
   });
