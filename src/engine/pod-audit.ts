@@ -159,7 +159,7 @@ export function auditPod(ctx: ClusterContext, pod: PodRecord): PodAuditDetail {
     }
   }
 
-  findings.push(...podFindings(ctx, pod, decision, actual));
+  findings.push(...podFindings(ctx, pod, decision, actual, ambient));
   if (dataplane.dataplane === 'ambient' || dataplane.waypoint) findings.push(...podAmbientFindings(ctx.ambient, pod.namespace, pod.labels, dataplane));
   else if (pod.hostNetwork && !findings.some((f) => f.code === 'HostNetwork') && namespaceOf(ctx, pod.namespace).labels[DATAPLANE_MODE] === 'ambient') {
     findings.push({ code: 'HostNetwork', severity: 'info', message: 'the pod uses the host network: ambient never captures it' });
@@ -225,7 +225,7 @@ function invalidInjectValue(ctx: ClusterContext, decision: Decision, from: 'labe
   };
 }
 
-function podFindings(ctx: ClusterContext, pod: PodRecord, decision: Decision, actual: ActualState): Finding[] {
+function podFindings(ctx: ClusterContext, pod: PodRecord, decision: Decision, actual: ActualState, ambient: boolean): Finding[] {
   const out: Finding[] = [];
   const label = pod.labels[INJECT_KEY];
   const annotation = pod.annotations[INJECT_KEY];
@@ -241,11 +241,14 @@ function podFindings(ctx: ClusterContext, pod: PodRecord, decision: Decision, ac
       message: `label ${INJECT_KEY}=${JSON.stringify(label)} and annotation ${INJECT_KEY}=${JSON.stringify(annotation)} disagree; the label wins`,
     });
   }
+  // A pod that belongs in ambient gets no sidecar: its proxy resource annotations size nothing (one that
+  // still runs its sidecar keeps it until restarted, and is told so by SidecarInAmbient).
+  const sizesNoProxy = ambient && !actual.injected;
   for (const [res, req, lim] of [
     ['CPU', 'sidecar.istio.io/proxyCPU', 'sidecar.istio.io/proxyCPULimit'],
     ['Memory', 'sidecar.istio.io/proxyMemory', 'sidecar.istio.io/proxyMemoryLimit'],
   ] as const) {
-    if (pod.annotations[req] !== undefined && pod.annotations[lim] === undefined) {
+    if (!sizesNoProxy && pod.annotations[req] !== undefined && pod.annotations[lim] === undefined) {
       out.push({
         code: `Proxy${res}WithoutLimit`,
         severity: 'warning',

@@ -87,6 +87,19 @@ describe('ambient drift', () => {
     expect(auditPod(world(), waypoint).drift).toEqual([]);
   });
 
+  it('proxy resource annotations are no finding on a pod that belongs in ambient and runs no sidecar', () => {
+    const sized = { 'sidecar.istio.io/proxyCPU': '100m', 'sidecar.istio.io/proxyMemory': '128Mi' };
+    // Captured, or not yet: no sidecar will be sized by them.
+    expect(codes(auditPod(world(), pod({ annotations: { ...REDIRECTED, ...sized } })).findings)).toEqual([]);
+    expect(codes(auditPod(world(), pod({ annotations: sized })).findings)).toEqual([]);
+    // Still running its sidecar (SidecarInAmbient): it is sized by them until restarted.
+    const stale = auditPod(world(), injectedPod('default', { annotations: sized }));
+    expect(stale.drift).toEqual(['SidecarInAmbient']);
+    expect(codes(stale.findings)).toEqual(['ProxyCPUWithoutLimit', 'ProxyMemoryWithoutLimit']);
+    // Where sidecars are injected, as before.
+    expect(codes(auditPod(world(), pod({ namespace: 'sidecars', annotations: sized })).findings)).toEqual(['ProxyCPUWithoutLimit', 'ProxyMemoryWithoutLimit']);
+  });
+
   it('a pod ambient by its own label in an unlabelled namespace', () => {
     expect(auditPod(world(), pod({ namespace: 'plain', labels: AMBIENT })).drift).toEqual(['NotCaptured']);
     expect(auditPod(world(), pod({ namespace: 'plain', labels: AMBIENT, annotations: REDIRECTED })).drift).toEqual([]);
