@@ -124,7 +124,8 @@ function sourceFlagsOf(line: ParsedLine): SourceFlagValues {
   const str = (name: string) => (typeof line.flags[name] === 'string' ? (line.flags[name] as string) : undefined);
   return {
     kubeconfig: str('kubeconfig'),
-    context: str('context'),
+    // A list (--context a,b): names and namespaces are completed from its first context.
+    context: str('context')?.split(',')[0] || undefined,
     // A TAB should not hang for kubectl's 30 s default.
     'request-timeout': str('request-timeout') ?? '5s',
     snapshot: str('snapshot') === undefined ? undefined : [str('snapshot') as string],
@@ -151,7 +152,15 @@ async function flagValues(name: string, flag: FlagLike, line: ParsedLine, toComp
   if (flag.options) return done([...flag.options]);
   if (FILE_FLAGS.has(name)) return { candidates: [], directive: Directive.Default };
   if (name === 'namespace') return done(await data.namespaces(sourceFlagsOf(line)));
-  if (name === 'context') return done(await data.contexts(sourceFlagsOf(line)));
+  if (name === 'context') {
+    // --context a,b,c: the name after the last comma, among those not listed yet.
+    const comma = toComplete.lastIndexOf(',');
+    if (comma < 0) return done(await data.contexts(sourceFlagsOf(line)));
+    const listed = new Set(toComplete.slice(0, comma).split(','));
+    const rest = toComplete.slice(comma + 1);
+    const names = (await data.contexts(sourceFlagsOf(line))).filter((n) => !listed.has(n) && n.startsWith(rest));
+    return { candidates: names.map((n) => prefix + toComplete.slice(0, comma + 1) + n), directive: Directive.NoFileComp };
+  }
   return { candidates: [], directive: Directive.NoFileComp };
 }
 

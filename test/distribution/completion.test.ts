@@ -50,6 +50,17 @@ describe('completion', () => {
     expect(await complete(table, ['status', '-l', ''], data)).toEqual({ candidates: [], directive: Directive.NoFileComp });
   });
 
+  it('completes a list of contexts after its last comma, without the names already listed', async () => {
+    expect(await values('status', '--context', 'prod,')).toEqual(['prod,kind-a']);
+    expect(await values('status', '--context', 'kind-a,p')).toEqual(['kind-a,prod']);
+    expect(await values('status', '--context=kind-a,')).toEqual(['--context=kind-a,prod']);
+    expect(await values('status', '--context', 'kind-a,prod,')).toEqual([]);
+    // Names and namespaces of a listed line come from its first context.
+    asked.length = 0;
+    await values('status', '--context', 'prod,kind-a', '-n', '');
+    expect(asked).toEqual([`namespaces ${JSON.stringify({ kubeconfig: undefined, context: 'prod', 'request-timeout': '5s', demo: false })}`]);
+  });
+
   it('hands the source flags of the line to the cluster lookup, with a short request timeout', async () => {
     asked.length = 0;
     await values('status', '--context', 'prod', '--kubeconfig=/tmp/k', '-n', '');
