@@ -6,15 +6,7 @@ import { FleetProgress, fleetContexts, fleetReport, forEachContext } from '../..
 import type { ClusterSource } from '../../src/cluster/source.js';
 import { UserError } from '../../src/cluster/source.js';
 import { writeFleetJson } from '../../src/render/fleet-table.js';
-import { runCli } from './run-cli.js';
-
-const json = (r: { stdout: string; stderr: string; code: number }) => {
-  try {
-    return JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`not JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-  }
-};
+import { json, runCli } from './run-cli.js';
 
 describe('status --demo over the demo\'s two clusters', () => {
   it('--demo alone is the single cluster "demo", as before: no CLUSTER column, an InjectionReport', async () => {

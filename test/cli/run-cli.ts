@@ -29,3 +29,12 @@ export function runCli(args: string[], opts: { input?: string; env?: Record<stri
     else child.stdin.end();
   });
 }
+
+/** A command's stdout as JSON; a failure shows what the command printed instead. */
+export function json(r: CliResult) {
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`not JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+}

@@ -2,20 +2,10 @@
 // (controllers, the sidecar injection webhook and the ambient istio-cni agent simulated), on the demo
 // state, checked by a re-audit with `status` and by the cluster's request log.
 import { describe, expect, it, type TestContext } from 'vitest';
-import { runCli, type CliResult } from '../cli/run-cli.js';
+import { json, runCli } from '../cli/run-cli.js';
 import type { TestCluster } from '../cluster/server.js';
-import { demoCluster, demoObjects, writes } from './live-cluster.js';
+import { demoCluster, demoObjects, live, writes } from './live-cluster.js';
 import { startTestCluster } from '../cluster/server.js';
-
-const live = (c: TestCluster, args: string[]): Promise<CliResult> => runCli([...args, '--kubeconfig', c.kubeconfigPath]);
-
-const json = (r: CliResult) => {
-  try {
-    return JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`not JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-  }
-};
 
 interface PodReport {
   namespace: string;

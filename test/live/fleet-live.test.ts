@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSnapshotObjects } from '../../src/cluster/snapshot-source.js';
 import { mergeKubeconfigYamls } from '../cluster/kubeconfig.js';
 import { startTestCluster, type TestCluster } from '../cluster/server.js';
-import { runCli } from '../cli/run-cli.js';
+import { json as parse, runCli } from '../cli/run-cli.js';
 import { demoCluster, writes } from './live-cluster.js';
 
 const EAST_FILE = fileURLToPath(new URL('../../demo/east.yaml', import.meta.url));
@@ -32,13 +32,6 @@ afterAll(async () => {
 });
 
 const live = (args: string[]) => runCli([...args, '--kubeconfig', kubeconfig]);
-const parse = (r: { stdout: string; stderr: string; code: number }) => {
-  try {
-    return JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`not JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-  }
-};
 const withoutSource = (report: Record<string, unknown>) => {
   const copy = { ...report };
   delete copy.source;

@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { readSnapshotObjects } from '../../src/cluster/snapshot-source.js';
 import { startTestCluster, type TestCluster, type TestClusterOptions } from '../cluster/server.js';
+import { runCli, type CliResult } from '../cli/run-cli.js';
 
 export const DEMO_FILE = fileURLToPath(new URL('../../demo/cluster.yaml', import.meta.url));
 
@@ -17,3 +18,7 @@ export async function demoCluster(options: Omit<TestClusterOptions, 'objects'> =
 export function writes(cluster: TestCluster) {
   return cluster.requests.filter((r) => r.method !== 'GET');
 }
+
+/** The built CLI against a cluster (its kubeconfig appended). */
+export const live = (c: TestCluster, args: string[]): Promise<CliResult> => runCli([...args, '--kubeconfig', c.kubeconfigPath]);
+

@@ -2,9 +2,9 @@
 // (Deployments, StatefulSets, DaemonSets, pod start and sidecar injection driven by the cluster's own
 // webhooks and injector ConfigMaps), on the demo state.
 import { describe, expect, it, type TestContext } from 'vitest';
-import { runCli, type CliResult } from '../cli/run-cli.js';
 import type { ControllerOptions, RequestRecord, TestCluster } from '../cluster/server.js';
-import { demoCluster, writes } from './live-cluster.js';
+import { json } from '../cli/run-cli.js';
+import { demoCluster, live, writes } from './live-cluster.js';
 
 /** A fresh demo cluster with controllers for one test (the tests run concurrently), closed when it ends. */
 async function start(test: TestContext, controllers: ControllerOptions = {}): Promise<TestCluster> {
@@ -12,16 +12,6 @@ async function start(test: TestContext, controllers: ControllerOptions = {}): Pr
   test.onTestFinished(() => cluster.close());
   return cluster;
 }
-
-const live = (c: TestCluster, args: string[]): Promise<CliResult> => runCli([...args, '--kubeconfig', c.kubeconfigPath]);
-
-const json = (r: CliResult) => {
-  try {
-    return JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`not JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-  }
-};
 
 /** PATCH requests to a workload (kind plural, e.g. deployments). */
 const patches = (c: TestCluster, resource: string, namespace: string, name: string) =>

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { expect, it } from 'vitest';
-import { BIN, REPO, runCli, type CliResult } from '../cli/run-cli.js';
+import { BIN, json, REPO, runCli } from '../cli/run-cli.js';
 import { demoObjects } from '../live/live-cluster.js';
 import { ADMIN_USER } from './control-plane.js';
 import type { RawObject } from './rest.js';
@@ -15,13 +15,6 @@ import { describeRealCluster, useRealCluster } from './suite.js';
 
 const TAG_DEFAULT = fileURLToPath(new URL('../fixtures/istio/webhooks/e-tag-default-to-canary.yaml', import.meta.url));
 
-const json = (r: CliResult) => {
-  try {
-    return JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`not JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-  }
-};
 const revisionOf = (pod: RawObject): string | undefined => {
   const status = pod.metadata.annotations?.['sidecar.istio.io/status'];
   return status ? JSON.parse(status).revision : undefined;
