@@ -5,9 +5,6 @@ import { colorEnabled, palette, Progress, warn } from '../cli/terminal.js';
 import { heapStatsRequested, writeHeapStats } from '../cli/heap-stats.js';
 import type { Scope } from '../cluster/source.js';
 
-/** Members of a pod audit whose objects ReportBuilder shares between pods. */
-const SHARED_POD_MEMBERS = ['workload', 'desired', 'actual', 'drift'] as const;
-
 export default class Status extends BaseCommand {
   static override summary = 'Audit sidecar injection: what Istio would decide now versus what every pod runs';
   static override description =
@@ -44,7 +41,7 @@ export default class Status extends BaseCommand {
     const contexts = await fleetContexts(flags);
     if (contexts && contexts.length > 1) return this.runFleet(flags, contexts, scope);
     // Loaded here, not at start-up: other commands (and --help) do not pay for them.
-    const [{ auditCluster }, { hasProblems }, { writeStatusTables }, { renderStructured, writeJsonStreaming }] = await Promise.all([
+    const [{ auditCluster }, { hasProblems, SHARED_POD_MEMBERS }, { writeStatusTables }, { renderStructured, writeJsonStreaming }] = await Promise.all([
       import('../cli/audit-cluster.js'),
       import('../engine/report.js'),
       import('../render/status-table.js'),

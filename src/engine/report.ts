@@ -99,6 +99,9 @@ class Interner {
   }
 }
 
+/** Members of a pod audit whose objects ReportBuilder shares between pods (renderers may reuse their text). */
+export const SHARED_POD_MEMBERS = ['workload', 'desired', 'actual', 'drift'] as const;
+
 export class ReportBuilder {
   private readonly namespaces = new Map<string, NamespaceAudit>();
   private readonly shared = new Interner();

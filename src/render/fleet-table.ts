@@ -5,6 +5,7 @@ import type { ClusterReport, FleetReport } from '../cli/fleet.js';
 import type { Palette } from '../cli/terminal.js';
 import { writeTable } from './plain-table.js';
 import { countsLine, NAMESPACE_HEADERS, namespaceRow, podHeaders, podRow, type StatusTableOptions } from './status-table.js';
+import { SHARED_POD_MEMBERS } from '../engine/report.js';
 import { writeJsonStreaming } from './structured.js';
 
 /** Row i of the concatenation of every cluster's items: [cluster, item]. */
@@ -95,7 +96,7 @@ export function writeFleetJson(fleet: FleetReport, write: (chunk: string) => voi
       write(`${first ? '    ' : heldNewline ? '\n    ' : ''}${body}`);
       first = false;
       heldNewline = endsWithNewline;
-    });
+    }, { sharedMembers: SHARED_POD_MEMBERS });
     write(i < fleet.clusters.length - 1 ? ',\n' : '\n');
   });
   write(`  ]${text.slice(at + JSON.stringify(PLACEHOLDER).length)}\n`);

@@ -30,23 +30,13 @@ export function writeJsonStreaming(value: Record<string, unknown>, key: string, 
   const text = JSON.stringify({ ...value, [key]: PLACEHOLDER }, null, 2);
   const at = text.indexOf(MARKER);
   write(`${text.slice(0, at)}[\n`);
-  const shared = options.sharedMembers ?? [];
-  if (shared.length > 0) {
-    const item = new ItemWriter(new Set(shared));
-    for (let from = 0; from < items.length; from += BATCH) {
-      const end = Math.min(from + BATCH, items.length);
-      let out = '';
-      for (let i = from; i < end; i++) out += `${item.text(items[i])}${i + 1 < items.length ? ',' : ''}\n`;
-      write(out);
-    }
-  } else {
-    // 500 items at a time, stringified as the array of a one-member object: at the depth they have in the
-    // document, so the text is theirs without re-indenting (one native call, not one per item and a regex).
-    for (let from = 0; from < items.length; from += BATCH) {
-      const batch = JSON.stringify({ [key]: items.slice(from, from + BATCH) }, null, 2);
-      const last = from + BATCH >= items.length;
-      write(`${batch.slice(WRAPPER_HEAD.length + JSON.stringify(key).length, batch.length - WRAPPER_TAIL.length)}${last ? '' : ','}\n`);
-    }
+  // 500 items at a time, each item written member by member at its depth in the document.
+  const item = new ItemWriter(new Set(options.sharedMembers ?? []));
+  for (let from = 0; from < items.length; from += BATCH) {
+    const end = Math.min(from + BATCH, items.length);
+    let out = '';
+    for (let i = from; i < end; i++) out += `${item.text(items[i])}${i + 1 < items.length ? ',' : ''}\n`;
+    write(out);
   }
   write(`  ]${text.slice(at + MARKER.length)}\n`);
 }
@@ -81,6 +71,3 @@ function indented(v: unknown, newline: string): string {
 }
 
 const BATCH = 500;
-/** `{"key":[...]}` stringified with 2-space indentation: `{\n  "key": [\n` + the items + `\n  ]\n}`. */
-const WRAPPER_HEAD = '{\n  : [\n';
-const WRAPPER_TAIL = '\n  ]\n}';
