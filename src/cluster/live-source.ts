@@ -100,12 +100,12 @@ function parseSelectorOrThrow(selector: string): void {
 const LISTED_WORKLOADS: WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
 
 /**
- * Workloads are listed in pages this many times larger than pods: every pod waits for them (a pod's
- * workload is part of its audit), their pages are cut down to a few hundred bytes an object while they
- * arrive, and under real API latency each page is a round trip (18,000 Deployments in pages of 500 are
- * 36 of them before the first pod is audited; in pages of 2,000, 9).
+ * Namespaces and workloads are listed in pages this many times larger than pods: every pod waits for
+ * them (its namespace and workload are part of its audit), their objects are small or cut down to a few
+ * hundred bytes while they arrive, and under real API latency each page is a round trip (18,000
+ * Deployments in pages of 500 are 36 of them before the first pod is audited; in pages of 2,000, 9).
  */
-export const WORKLOAD_PAGE_FACTOR = 4;
+export const BASE_PAGE_FACTOR = 4;
 
 /** istio-system and the namespaces of the istiods the sidecar injection webhooks call. */
 function istioNamespacesOf(webhookRecords: WebhookConfigurationRecord[]): Set<string> {
@@ -255,17 +255,14 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     // Reads that do not depend on each other are sent together (start-up is mostly round trips, and
     // the workloads are a good part of the bytes); their outcomes are handled below in a fixed order,
     // so warnings and errors stay the same whatever arrives first.
-    // Namespaces, like workloads, in larger pages: every pod waits for them.
-    const namespacesRead = settle(scope.namespace ? this.client.get(resourcePath('Namespace', null, scope.namespace)).then((n) => [n]) : this.listAll('Namespace', null, {}, this.pageSize * WORKLOAD_PAGE_FACTOR));
-    const webhooksRead = settle(this.listAll('MutatingWebhookConfiguration', null));
+    const namespacesRead = settle(scope.namespace ? this.client.get(resourcePath('Namespace', null, scope.namespace)).then((n) => [n]) : this.listAll('Namespace', null, {}, this.pageSize * BASE_PAGE_FACTOR));
+    const webhooksRead = settle(this.listAll('MutatingWebhookConfiguration', null).then((raw) => raw.map(webhookConfigurationRecord)));
     // The Istio ConfigMaps of the namespaces istiod runs in, read as soon as the webhooks name them.
-    const configMapsRead = webhooksRead.then((hooks) =>
-      Promise.all(
-        [...istioNamespacesOf(hooks.ok ? hooks.value.map(webhookConfigurationRecord) : [])].map((namespace) =>
-          settle(this.listAll('ConfigMap', namespace)).then((r) => ({ namespace, r })),
-        ),
-      ),
-    );
+    const configMapsRead = webhooksRead.then(async (hooks) => {
+      const namespaces = istioNamespacesOf(hooks.ok ? hooks.value : []);
+      const reads = await Promise.all([...namespaces].map((namespace) => settle(this.listAll('ConfigMap', namespace)).then((r) => ({ namespace, r }))));
+      return { namespaces, reads };
+    });
     const proxyConfigsRead = settle(this.listAll('ProxyConfig', scope.namespace));
     // Root-namespace ProxyConfigs apply mesh-wide.
     const rootProxyConfigsRead = scope.namespace && scope.namespace !== 'istio-system' ? settle(this.listAll('ProxyConfig', 'istio-system')) : null;
@@ -309,7 +306,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
           Promise.all(
             LISTED_WORKLOADS.map(async (kind, k) => {
               const records: WorkloadRecord[] = [];
-              for await (const page of this.listScoped(kind, scope.namespace, {}, gaps[k]!, (raw) => longLived(workloadRecord(raw)), WORKLOAD_FIELDS, undefined, this.pageSize * WORKLOAD_PAGE_FACTOR)) {
+              for await (const page of this.listScoped(kind, scope.namespace, {}, gaps[k]!, (raw) => longLived(workloadRecord(raw)), WORKLOAD_FIELDS, undefined, this.pageSize * BASE_PAGE_FACTOR)) {
                 if (abandoned) break;
                 records.push(...page);
               }
@@ -330,16 +327,14 @@ export class LiveSource implements ClusterSource, ClusterWriter {
       } else if (!forbidden('namespaces', ns.error, 'namespace labels are unknown, decisions assume none')) throw ns.error;
 
       // Webhooks, then the Istio ConfigMaps of the namespaces istiod runs in.
-      let webhooks: RawObject[] = [];
+      let webhookRecords: WebhookConfigurationRecord[] = [];
       const hooks = await webhooksRead;
-      if (hooks.ok) webhooks = hooks.value;
+      if (hooks.ok) webhookRecords = hooks.value;
       else if (!forbidden('mutatingwebhookconfigurations', hooks.error, 'no injection webhook is known, every decision says no injection')) throw hooks.error;
-      const webhookRecords = webhooks.map(webhookConfigurationRecord);
-      const istioNamespaces = istioNamespacesOf(webhookRecords);
 
       const configMaps: RawObject[] = [];
       const proxyConfigs: RawObject[] = [];
-      const configMapReads = await configMapsRead;
+      const { namespaces: istioNamespaces, reads: configMapReads } = await configMapsRead;
       for (const { namespace, r } of configMapReads) {
         if (r.ok) configMaps.push(...r.value.filter((c) => isIstioConfigMap(String(c.metadata?.name ?? ''))));
         else if (!forbidden(`configmaps in ${namespace}`, r.error, 'injector configuration unknown, policy "enabled" assumed')) throw r.error;
