@@ -6,6 +6,7 @@ import { UserError, type ClusterSource } from '../cluster/source.js';
 import type { InjectionReport } from '../engine/report.js';
 import { DRIFT_CODES } from '../engine/pod-audit.js';
 import { openSource, type SourceFlagValues } from './base-command.js';
+import { oneLine } from './terminal.js';
 
 /** Contexts read at once: enough to hide round trips, few enough not to swamp a 2-core machine or the API servers. */
 export const FLEET_CONCURRENCY = 4;
@@ -68,14 +69,7 @@ export type ContextOutcome<T> = { context: string; ok: true; value: T } | { cont
 
 /** The one line a failure of a context is reported as. */
 export function errorLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return (
-    text
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .join(' ') || 'unknown error'
-  );
+  return oneLine(err instanceof Error ? err.message : String(err)) || 'unknown error';
 }
 
 /**

@@ -2,6 +2,7 @@
 // (1 error, 2 bad usage, 3 problems found with --exit-code). Stack traces only with --debug.
 import { flush } from '@oclif/core/flush';
 import { run as runOclif } from '@oclif/core/run';
+import { oneLine } from './terminal.js';
 
 interface OclifLikeError {
   message?: string;
@@ -29,12 +30,7 @@ export async function run(argv: string[]): Promise<void> {
       process.exitCode = 130;
       return;
     }
-    const message = String(err?.message ?? raw)
-      .replace(/\n\s*See more help with `?--help`?.*$/s, '')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .join(' ');
+    const message = oneLine(String(err?.message ?? raw).replace(/\n\s*See more help with `?--help`?.*$/s, ''));
     process.stderr.write(`error: ${message}\n`);
     if (debug && err?.stack) process.stderr.write(`${err.stack}\n`);
     process.exitCode = err?.exitCode ?? err?.oclif?.exit ?? 1;

@@ -1,4 +1,13 @@
-// Colour and progress: only on a TTY, never with NO_COLOR; progress always on stderr.
+// Colour and progress: only on a TTY, never with NO_COLOR; progress always on stderr. And errors as one line.
+
+/** A message as one line: its lines trimmed, empty ones dropped, joined by spaces. */
+export function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
+}
 
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
   return Boolean(stream.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
