@@ -76,16 +76,6 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 }
 
 const podQuery = (scope: Scope): Record<string, string | undefined> => ({ labelSelector: scope.labelSelector ?? undefined });
-const scopeKey = (scope: Scope): string => JSON.stringify([scope.namespace, scope.labelSelector]);
-
-function validSelector(selector: string): boolean {
-  try {
-    parseSelector(selector);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A bad -l selector as users see it (exit 2). */
 function parseSelectorOrThrow(selector: string): void {
@@ -122,8 +112,6 @@ export class LiveSource implements ClusterSource, ClusterWriter {
   private knownNamespaces: Promise<string[]> = Promise.resolve([]);
   /** RBAC gaps met while listing pods (reported after the listing). */
   readonly podWarnings: string[] = [];
-  /** The pod list started early by prefetchPods, and for which scope. */
-  private podsAhead: { scope: string; list: PagedList<PodRecord> } | null = null;
   /** Aborted by close(): stops every list request still under way (and its retries). */
   private readonly closing = new AbortController();
 
@@ -150,8 +138,6 @@ export class LiveSource implements ClusterSource, ClusterWriter {
 
   async close(): Promise<void> {
     this.closing.abort();
-    this.podsAhead?.list.close();
-    this.podsAhead = null;
     this.client.close();
   }
 
@@ -188,7 +174,6 @@ export class LiveSource implements ClusterSource, ClusterWriter {
   /**
    * Pages of a namespaced kind in scope. When the cluster-wide list is forbidden (a user with
    * namespace-scoped rights), lists namespace by namespace and reports those it cannot read.
-   * `started`: the list of the whole scope, already under way (prefetchPods).
    */
   async *listScoped<T>(
     kind: ResourceKind,
@@ -197,12 +182,11 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     gaps: string[],
     map: (raw: RawObject) => T,
     projection?: Projection,
-    started?: PagedList<T>,
     pageSize: number = this.pageSize,
   ): AsyncIterable<T[]> {
     let known: string[] = [];
     try {
-      yield* started ?? this.listPages(kind, namespace, query, map, projection, pageSize);
+      yield* this.listPages(kind, namespace, query, map, projection, pageSize);
       return;
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 403)) throw err;
@@ -222,16 +206,6 @@ export class LiveSource implements ClusterSource, ClusterWriter {
       }
     }
     if (denied.length) gaps.push(`cannot list ${RESOURCES[kind].plural} in ${denied.length} namespace(s) (forbidden): ${denied.slice(0, 10).join(', ')}${denied.length > 10 ? ', ...' : ''}`);
-  }
-
-  /**
-   * Sends the first request of pods(scope) now, so that it overlaps loadBase; pods(scope) goes on from
-   * it. Only the first page is read ahead (at most one page is ever in flight ahead of the reader).
-   */
-  prefetchPods(scope: Scope): void {
-    if (this.podsAhead || (scope.labelSelector && !validSelector(scope.labelSelector))) return;
-    const list = this.listPages('Pod', scope.namespace, podQuery(scope), podRecord, POD_FIELDS).start();
-    this.podsAhead = { scope: scopeKey(scope), list };
   }
 
   private async listAll(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined> = {}, pageSize = this.pageSize): Promise<RawObject[]> {
@@ -306,7 +280,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
           Promise.all(
             LISTED_WORKLOADS.map(async (kind, k) => {
               const records: WorkloadRecord[] = [];
-              for await (const page of this.listScoped(kind, scope.namespace, {}, gaps[k]!, (raw) => longLived(workloadRecord(raw)), WORKLOAD_FIELDS, undefined, this.pageSize * BASE_PAGE_FACTOR)) {
+              for await (const page of this.listScoped(kind, scope.namespace, {}, gaps[k]!, (raw) => longLived(workloadRecord(raw)), WORKLOAD_FIELDS, this.pageSize * BASE_PAGE_FACTOR)) {
                 if (abandoned) break;
                 records.push(...page);
               }
@@ -415,12 +389,9 @@ export class LiveSource implements ClusterSource, ClusterWriter {
   }
 
   async *pods(scope: Scope, onProgress?: (count: number) => void): AsyncIterable<PodRecord[]> {
-    if (scope.labelSelector && !validSelector(scope.labelSelector)) parseSelectorOrThrow(scope.labelSelector);
-    const ahead = this.podsAhead?.scope === scopeKey(scope) ? this.podsAhead.list : undefined;
-    if (this.podsAhead && !ahead) this.podsAhead.list.close();
-    this.podsAhead = null;
+    if (scope.labelSelector) parseSelectorOrThrow(scope.labelSelector);
     let count = 0;
-    for await (const records of this.listScoped('Pod', scope.namespace, podQuery(scope), this.podWarnings, podRecord, POD_FIELDS, ahead)) {
+    for await (const records of this.listScoped('Pod', scope.namespace, podQuery(scope), this.podWarnings, podRecord, POD_FIELDS)) {
       count += records.length;
       onProgress?.(count);
       yield records;

@@ -29,11 +29,6 @@ export interface ClusterSource {
   loadBase(scope: Scope, options?: { ownersOf?: PodRecord }): Promise<BaseState>;
   /** Pods in scope, page by page. */
   pods(scope: Scope, onProgress?: (count: number) => void): AsyncIterable<PodRecord[]>;
-  /**
-   * A hint that pods(scope) follows loadBase(scope): a live source sends its first pod request now, so
-   * that it overlaps the reads of loadBase.
-   */
-  prefetchPods?(scope: Scope): void;
   /** RBAC gaps met while listing pods, known once the listing is done (a partial result). */
   readonly podWarnings?: readonly string[];
   getPod(namespace: string, name: string): Promise<PodRecord | null>;

@@ -1,11 +1,12 @@
 // Listing with the next page requested ahead (src/cluster/paged-list.ts), against the test cluster:
 // every item exactly once (also across a retry mid-page, on the page being read or the one fetched
-// ahead, and across a 410 restart), never more than one page in flight ahead of the reader, the
-// first page sent before loadBase is done, and the RBAC fallback.
+// ahead, and across a 410 restart), never more than one page in flight ahead of the reader; and
+// readScope: pods read while loadBase is still under way (within its bound), the RBAC fallback, failures.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LiveSource } from '../../src/cluster/live-source.js';
 import { POD_FIELDS } from '../../src/cluster/record-fields.js';
+import { readScope } from '../../src/cluster/read-scope.js';
 import { podRecord } from '../../src/cluster/records.js';
 import { startTestCluster, type TestCluster } from '../cluster/server.js';
 import { pageOf } from '../cluster/pagination.js';
@@ -122,31 +123,47 @@ describe('paged lists with the next page requested ahead', () => {
   });
 });
 
-describe('prefetchPods', () => {
-  it('sends the first pod request before the start-up reads are answered, and pods() goes on from it', async () => {
-    cluster.faults.add({ resource: 'namespaces', latencyMs: 300 });
-    const source = await open(50);
-    source.prefetchPods(ALL);
-    const base = source.loadBase(ALL);
-    await sleep(150);
-    expect(podPages()).toEqual([1]); // sent while the namespaces are still on their way
-    await base;
-    expect(podPages()).toEqual([1]); // and nothing more before the pods are read
+describe('readScope: the pod list started with loadBase', () => {
+  const keysOf = async (pods: AsyncIterable<{ namespace: string; name: string }[]>) => {
     const keys: string[] = [];
-    for await (const batch of source.pods(ALL)) keys.push(...batch.map((p) => `${p.namespace}/${p.name}`));
+    for await (const batch of pods) keys.push(...batch.map((p) => `${p.namespace}/${p.name}`));
+    return keys;
+  };
+
+  it('pods arrive while the start-up reads are still on their way, and no page is requested twice', async () => {
+    cluster.faults.add({ resource: 'namespaces', latencyMs: 400 });
+    const source = await open(20);
+    const read = readScope(source, ALL);
+    await sleep(250);
+    expect(podPages()).toEqual([1, 2, 3, 4, 5, 6]); // every page, while the namespaces are still delayed
+    const { pods } = await read;
+    const keys = await keysOf(pods);
     await source.close();
     expect(keys.sort()).toEqual(expected);
-    expect(podPages()).toEqual([1, 2, 3]); // the first page was not requested again
+    expect(podPages()).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  it('a prefetched list that is forbidden cluster-wide falls back to namespace by namespace', async () => {
+  it('holds at most its bound of early pods: then one page in flight ahead, no more, until the audit reads them', async () => {
+    cluster.faults.add({ resource: 'namespaces', latencyMs: 400 });
+    const source = await open(10);
+    const read = readScope(source, ALL, undefined, 25);
+    await sleep(250);
+    // Pages 1-3 read (30 pods, over the bound of 25), page 4 requested ahead, nothing beyond it.
+    expect(podPages()).toEqual([1, 2, 3, 4]);
+    const { pods } = await read;
+    const keys = await keysOf(pods);
+    await source.close();
+    expect(keys).toHaveLength(new Set(keys).size);
+    expect(keys.sort()).toEqual(expected);
+    expect(podPages()).toEqual(Array.from({ length: PODS / 10 }, (_, i) => i + 1));
+  });
+
+  it('a pod list forbidden cluster-wide falls back to namespace by namespace', async () => {
     const lift = cluster.forbid({ namespace: 'team-0001', resource: 'pods' });
     try {
       const source = await open(7);
-      source.prefetchPods(ALL);
-      await source.loadBase(ALL);
-      const keys: string[] = [];
-      for await (const batch of source.pods(ALL)) keys.push(...batch.map((p) => `${p.namespace}/${p.name}`));
+      const { pods } = await readScope(source, ALL);
+      const keys = await keysOf(pods);
       await source.close();
       expect(keys).toHaveLength(new Set(keys).size);
       expect(keys.sort()).toEqual(expected.filter((k) => !k.startsWith('team-0001/')));
@@ -156,13 +173,26 @@ describe('prefetchPods', () => {
     }
   });
 
-  it('a prefetch for another scope is dropped, not used', async () => {
-    const source = await open();
-    source.prefetchPods({ namespace: 'team-0002', labelSelector: null });
-    await source.loadBase(ALL);
-    const keys: string[] = [];
-    for await (const batch of source.pods(ALL)) keys.push(...batch.map((p) => `${p.namespace}/${p.name}`));
+  it("loadBase's failure wins, and the pod list stops", async () => {
+    cluster.faults.add({ resource: 'pods', verb: 'list', latencyMs: 100 });
+    const source = await open(10);
+    await expect(readScope(source, { namespace: 'nope', labelSelector: null })).rejects.toThrow('namespace "nope" not found');
+    await sleep(300);
     await source.close();
-    expect(keys.sort()).toEqual(expected);
+    expect(podPages()).toEqual([1]); // the first page was on its way; nothing followed it
+  });
+
+  it("the pod list's failure reaches the reader after the pods before it", async () => {
+    cluster.faults.add({ resource: 'pods', verb: 'list', page: 3, status: 400, times: 99 });
+    const source = await open(10);
+    const { pods } = await readScope(source, ALL);
+    const keys: string[] = [];
+    await expect(
+      (async () => {
+        for await (const batch of pods) keys.push(...batch.map((p) => `${p.namespace}/${p.name}`));
+      })(),
+    ).rejects.toMatchObject({ status: 400 });
+    await source.close();
+    expect(keys).toHaveLength(20);
   });
 });

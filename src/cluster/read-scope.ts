@@ -1,0 +1,33 @@
+// A scope read as status and rollout read it: the base state (namespaces, webhooks, ConfigMaps,
+// workloads) and the pods, both started at once. Every pod's audit needs the whole base state, and under
+// real API latency the base state is several round trips (18,000 Deployments are 9 pages): the pod list
+// does not wait for it. Pods that arrive before it is complete wait as records, at most EARLY_PODS of
+// them (then the pod list pauses, one page in flight ahead, until the audit takes them).
+import { BufferedPages } from './buffered-pages.js';
+import type { BaseState, ClusterSource, Scope } from './source.js';
+import type { PodRecord } from '../engine/types.js';
+
+/** Pod records held while the base state is still being read: 20 pages of 500 (a few MB of records). */
+export const EARLY_PODS = 10_000;
+
+export interface ScopeRead {
+  base: BaseState;
+  /** The pods in scope, page by page (those that arrived early first); read it once. */
+  pods: AsyncIterable<PodRecord[]>;
+}
+
+/**
+ * Starts loadBase and the pod list together. A failure of loadBase wins (its error, the pod list
+ * stopped); a failure of the pod list reaches the reader of `pods` after the pods read before it.
+ */
+export async function readScope(source: ClusterSource, scope: Scope, onProgress?: (count: number) => void, earlyPods = EARLY_PODS): Promise<ScopeRead> {
+  // loadBase first: its synchronous start is what a forbidden pod list falls back on (the namespaces).
+  const base = source.loadBase(scope);
+  const pods = new BufferedPages(source.pods(scope, onProgress), earlyPods);
+  try {
+    return { base: await base, pods };
+  } catch (err) {
+    pods.close();
+    throw err;
+  }
+}
