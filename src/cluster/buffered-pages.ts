@@ -1,12 +1,16 @@
 // Pages of an async iterable read from now on into a bounded queue, so that a reader who starts later
 // finds them waiting: the pod list starts while the base state it is audited against is still arriving
-// (read-scope.ts). The queue holds at most `maxItems` items; once it is full, nothing more is read from
-// the source until the reader takes a page (the source, a paged list, then keeps its one page in
-// flight ahead and no more). The source's failure reaches the reader after the pages read before it.
+// (read-scope.ts). Until the reader starts, the queue holds at most `maxItems` items; once it is full,
+// nothing more is read from the source until the reader takes a page (the source, a paged list, then
+// keeps its one page in flight ahead and no more). Once the reader has started, at most one page waits
+// for it: a reader slower than the source holds no more than it would reading the source itself. The
+// source's failure reaches the reader after the pages read before it.
 export class BufferedPages<T> implements AsyncIterable<T[]> {
   private readonly iterator: AsyncIterator<T[]>;
   private readonly queue: T[][] = [];
   private queued = 0;
+  /** Items the queue may hold before the pump waits: maxItems, then 1 once the reader has started. */
+  private limit: number;
   private ended = false;
   private closed = false;
   private failure: { error: unknown } | null = null;
@@ -16,8 +20,9 @@ export class BufferedPages<T> implements AsyncIterable<T[]> {
 
   constructor(
     source: AsyncIterable<T[]>,
-    private readonly maxItems: number,
+    maxItems: number,
   ) {
+    this.limit = maxItems;
     this.iterator = source[Symbol.asyncIterator]();
     void this.pump();
   }
@@ -25,7 +30,7 @@ export class BufferedPages<T> implements AsyncIterable<T[]> {
   private async pump(): Promise<void> {
     try {
       while (!this.closed) {
-        if (this.queued >= this.maxItems) {
+        if (this.queued >= this.limit) {
           await new Promise<void>((resolve) => (this.roomMade = resolve));
           continue;
         }
@@ -50,6 +55,7 @@ export class BufferedPages<T> implements AsyncIterable<T[]> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T[], void, undefined> {
+    this.limit = 1;
     try {
       for (;;) {
         const page = this.queue.shift();

@@ -6,6 +6,7 @@ import { expectedProxyImage } from './proxy-image.js';
 import { auditNamespace, type NamespaceAudit } from './namespace-audit.js';
 import { auditPod, DRIFT_CODES, type PodAudit } from './pod-audit.js';
 import type { Finding, PodRecord } from './types.js';
+import type { WorkloadRef } from './workloads.js';
 import { componentFindings } from './ambient-findings.js';
 
 export interface InjectorSummary {
@@ -87,13 +88,16 @@ export interface ReportOptions {
  * Shares equal values between pod audits: the replicas of a workload have the same workload reference,
  * actual state and drift list, so a 100,000-pod report holds a few thousand of each, not 100,000.
  */
-class Interner {
-  private readonly values = new Map<string, unknown>();
+class Interner<T> {
+  private readonly values = new Map<string, T>();
 
-  intern<T>(value: T): T {
-    const key = JSON.stringify(value);
+  /** `key`: equal for equal values (JSON.stringify unless a cheaper key says the same). */
+  constructor(private readonly key: (value: T) => string = (value) => JSON.stringify(value)) {}
+
+  intern(value: T): T {
+    const key = this.key(value);
     const known = this.values.get(key);
-    if (known !== undefined) return known as T;
+    if (known !== undefined) return known;
     this.values.set(key, value);
     return value;
   }
@@ -104,7 +108,11 @@ export const SHARED_POD_MEMBERS = ['workload', 'desired', 'actual', 'drift'] as 
 
 export class ReportBuilder {
   private readonly namespaces = new Map<string, NamespaceAudit>();
-  private readonly shared = new Interner();
+  private readonly workloads = new Interner<WorkloadRef>((w) => `${w.kind}/${w.name}`);
+  private readonly actuals = new Interner<PodAudit['actual']>();
+  /** Drift codes and empty finding lists: arrays of plain codes, joined (codes hold no comma). */
+  private readonly drifts = new Interner<PodAudit['drift']>((d) => d.join(','));
+  private readonly noFindings = new Interner<PodAudit['findings']>(() => '');
   private readonly pods: PodAudit[] = [];
   private readonly byDrift: Record<string, number> = {};
   private readonly byFinding: Record<string, number> = {};
@@ -134,11 +142,11 @@ export class ReportBuilder {
     const audit: PodAudit = {
       namespace: detail.namespace,
       name: detail.name,
-      workload: detail.workload && this.shared.intern(detail.workload),
+      workload: detail.workload && this.workloads.intern(detail.workload),
       desired: detail.desired,
-      actual: this.shared.intern(detail.actual),
-      drift: this.shared.intern(detail.drift),
-      findings: detail.findings.length ? detail.findings : this.shared.intern(detail.findings),
+      actual: this.actuals.intern(detail.actual),
+      drift: this.drifts.intern(detail.drift),
+      findings: detail.findings.length ? detail.findings : this.noFindings.intern(detail.findings),
       ...(detail.notCaptured ? { notCaptured: detail.notCaptured } : {}),
     };
     if (detail.dataplane.dataplane === 'ambient') this.ambientPods++;

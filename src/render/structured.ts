@@ -44,26 +44,21 @@ export function writeJsonStreaming(value: Record<string, unknown>, key: string, 
 /** Items of the streamed array (depth 2: indented 4 spaces, their members 6), with shared members' text cached. */
 class ItemWriter {
   private readonly cache = new WeakMap<object, string>();
-  /** `      "key": ` per member name (a report's pods have the same few). */
-  private readonly prefixes = new Map<string, string>();
 
   constructor(private readonly shared: ReadonlySet<string>) {}
 
   text(item: unknown): string {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) return `    ${indented(item === undefined || typeof item === 'function' || typeof item === 'symbol' ? null : item, '\n    ')}`;
     let out = '';
-    for (const k in item) {
-      if (!Object.hasOwn(item, k)) continue;
-      const v = (item as Record<string, unknown>)[k];
+    for (const [k, v] of Object.entries(item)) {
       if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue; // as JSON.stringify omits them
-      let prefix = this.prefixes.get(k);
-      if (prefix === undefined) this.prefixes.set(k, (prefix = `      ${JSON.stringify(k)}: `));
-      let t: string | undefined;
-      if (v !== null && typeof v === 'object' && this.shared.has(k)) {
-        t = this.cache.get(v);
-        if (t === undefined) this.cache.set(v, (t = indented(v, '\n      ')));
-      } else t = typeof v === 'string' ? JSON.stringify(v) : indented(v, '\n      ');
-      out = out ? `${out},\n${prefix}${t}` : `${prefix}${t}`;
+      const cacheable = v !== null && typeof v === 'object' && this.shared.has(k);
+      let t = cacheable ? this.cache.get(v) : undefined;
+      if (t === undefined) {
+        t = indented(v, '\n      ');
+        if (cacheable) this.cache.set(v, t);
+      }
+      out += `${out ? ',\n' : ''}      ${JSON.stringify(k)}: ${t}`;
     }
     return out ? `    {\n${out}\n    }` : '    {}';
   }

@@ -40,6 +40,22 @@ describe('BufferedPages', () => {
     expect(state.finished).toBe(true);
   });
 
+  it('once the reader has started, holds one page ahead of it at most', async () => {
+    const { pages, state } = source(20, 10);
+    const buffered = new BufferedPages(pages, 30);
+    await sleep(60);
+    expect(state.taken).toBe(3);
+    let read = 0;
+    for await (const page of buffered) {
+      read++;
+      expect(page).toHaveLength(10);
+      await sleep(15); // slower than the source
+      // The 3 early pages, then each page the reader has taken and one more.
+      expect(state.taken, `after page ${read}`).toBeLessThanOrEqual(Math.max(3, read + 1));
+    }
+    expect(read).toBe(20);
+  });
+
   it('yields every page once, in order, to a reader slower than the source', async () => {
     const { pages } = source(12, 5);
     const buffered = new BufferedPages(pages, 8);
