@@ -48,10 +48,18 @@ export class BufferedPages<T> implements AsyncIterable<T[]> {
     }
   }
 
+  /** Ends the reader's wait for a page. */
   private wake(): void {
     const arrived = this.pageArrived;
     this.pageArrived = null;
     arrived?.();
+  }
+
+  /** Ends the pump's wait for room. */
+  private makeRoom(): void {
+    const room = this.roomMade;
+    this.roomMade = null;
+    room?.();
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T[], void, undefined> {
@@ -61,9 +69,7 @@ export class BufferedPages<T> implements AsyncIterable<T[]> {
         const page = this.queue.shift();
         if (page) {
           this.queued -= page.length;
-          const room = this.roomMade;
-          this.roomMade = null;
-          room?.();
+          this.makeRoom();
           yield page;
           continue;
         }
@@ -84,9 +90,7 @@ export class BufferedPages<T> implements AsyncIterable<T[]> {
     this.closed = true;
     this.queue.length = 0;
     this.queued = 0;
-    const room = this.roomMade;
-    this.roomMade = null;
-    room?.();
+    this.makeRoom();
     // Queued behind a pending next() when there is one; the source's own close (aborting its requests) ends that.
     this.iterator.return?.().catch(() => undefined);
   }

@@ -46,25 +46,16 @@ export class PagedList<T> {
   /** The page being read, and the one requested ahead of it. */
   private current: PageFetch<T> | null = null;
   private ahead: PageFetch<T> | null = null;
-  /** Set once iteration starts: a list started early (start()) requests nothing more until it is read. */
-  private reading = false;
 
   constructor(
     private readonly client: ApiClient,
     private readonly options: PagedListOptions<T>,
   ) {}
 
-  /** Sends the first page request now (to overlap it with other work); iterating continues from it. */
-  start(): this {
-    this.current ??= this.fetch(undefined);
-    return this;
-  }
-
   async *[Symbol.asyncIterator](): AsyncGenerator<T[], void, undefined> {
     const seen = new Set<string>();
     try {
-      this.start();
-      this.reading = true;
+      this.current = this.fetch(undefined);
       for (;;) {
         const page = this.current!;
         // A page fetched ahead whose head is already known: its successor goes out now.
@@ -118,7 +109,7 @@ export class PagedList<T> {
       signal: signal ? AbortSignal.any([controller.signal, signal]) : controller.signal,
       onHead: (head) => {
         fetch.next = continueOf(head);
-        if (fetch === this.current && this.reading) this.requestAhead(fetch);
+        if (fetch === this.current) this.requestAhead(fetch);
       },
       ...(projection ? { projection } : {}),
     };
