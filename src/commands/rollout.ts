@@ -6,6 +6,7 @@ import type { ApplyResult } from '../rollout/apply-plan.js';
 import type { Selection } from '../rollout/choose.js';
 import { allNamespacesFlag, BaseCommand, namespaceFlag, openSource, parseDuration, sourceFlags } from '../cli/base-command.js';
 import { Progress, warn } from '../cli/terminal.js';
+import { renderStructured } from '../render/structured.js';
 
 export default class Rollout extends BaseCommand {
   static override summary = 'Converge: relabel namespaces and restart the workloads whose pods drift, then verify';
@@ -60,7 +61,7 @@ export default class Rollout extends BaseCommand {
 
     this.source = await openSource(singleContextFlags(flags, contexts));
     const outcome = await rolloutCluster(this.source, flags);
-    if (json) process.stdout.write(renderJson(outcome.document));
+    if (json) process.stdout.write(renderStructured(outcome.document, 'json'));
     if (outcome.state === 'interrupted') this.exit(130);
     if (outcome.state === 'failed') this.exit(1);
   }
@@ -98,7 +99,7 @@ export default class Rollout extends BaseCommand {
         await source?.close?.().catch(() => undefined);
       }
     }
-    if (json) process.stdout.write(renderJson({ kind: 'FleetRolloutResult', apiVersion: 'inject.istio-tools.dev/v1alpha1', clusters: done }));
+    if (json) process.stdout.write(renderStructured({ kind: 'FleetRolloutResult', apiVersion: 'inject.istio-tools.dev/v1alpha1', clusters: done }, 'json'));
     else {
       const { renderTable } = await import('../render/plain-table.js');
       process.stdout.write(`\nContexts, in order:\n${renderTable(['CONTEXT', 'OUTCOME', 'MESSAGE'], done.map((d) => [d.name, d.outcome, d.message]))}`);
@@ -130,10 +131,6 @@ interface ClusterOutcome {
   state: ClusterState;
   message: string;
   document: Record<string, unknown>;
-}
-
-function renderJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
 }
 
 /** Plan, choose, apply and re-audit one cluster; text output is written here, the JSON document returned. */
@@ -179,14 +176,16 @@ async function rolloutCluster(source: ClusterSource, flags: RolloutFlags, onWarn
 
   const runnable = (w: { action: string }) => w.action === 'restart' || w.action === 'wait';
   const nothing = plan.namespaces.length === 0 && !plan.workloads.some(runnable);
+  const planDocument = { kind: 'RolloutPlan', apiVersion: 'inject.istio-tools.dev/v1alpha1', dryRun: flags['dry-run'], ...plan };
   if (flags['dry-run'] || nothing) {
-    const document = { kind: 'RolloutPlan', apiVersion: 'inject.istio-tools.dev/v1alpha1', dryRun: flags['dry-run'], ...plan };
     if (!json) {
       process.stdout.write(renderPlan(plan));
       if (nothing) process.stdout.write('Nothing to do: no label change and no drifted workload to restart.\n');
       else process.stdout.write('Dry run: nothing was sent.\n');
     }
-    return nothing ? { state: 'nothing-to-do', message: 'no label change and no drifted workload to restart', document } : { state: 'dry-run', message: 'planned; nothing was sent', document };
+    return nothing
+      ? { state: 'nothing-to-do', message: 'no label change and no drifted workload to restart', document: planDocument }
+      : { state: 'dry-run', message: 'planned; nothing was sent', document: planDocument };
   }
 
   let selection: Selection | null = { namespaces: plan.namespaces, workloads: plan.workloads.filter(runnable) };
@@ -197,7 +196,7 @@ async function rolloutCluster(source: ClusterSource, flags: RolloutFlags, onWarn
     selection = await chooseAndConfirm(plan);
     if (!selection) {
       process.stdout.write('Nothing was changed.\n');
-      return { state: 'declined', message: 'nothing selected: nothing was changed', document: { kind: 'RolloutPlan', apiVersion: 'inject.istio-tools.dev/v1alpha1', dryRun: false, ...plan } };
+      return { state: 'declined', message: 'nothing selected: nothing was changed', document: planDocument };
     }
   } else if (!json) process.stdout.write(renderPlan(plan));
 
