@@ -7,6 +7,7 @@ import { injectRequired, INJECT_KEY, type PolicyDecision } from './injector-poli
 import { ALL_VALIDATED_ANNOTATIONS } from './version-rules.js';
 import { namespaceSelectorLabels, webhookMatches, type InjectionWebhook } from './webhook-matching.js';
 import type { Labels } from './types.js';
+import { cached } from './bounded-cache.js';
 
 export interface PodInput {
   namespace: string;
@@ -76,14 +77,7 @@ function shapeKey(ctx: ClusterContext, pod: PodInput): string {
  * (and its strings), so a cluster has about as many decisions as namespaces, not as pods.
  */
 export function decideCached(ctx: ClusterContext, pod: PodInput): Decision {
-  const key = shapeKey(ctx, pod);
-  let decision = ctx.decisions.get(key);
-  if (!decision) {
-    decision = decide(ctx, pod);
-    if (ctx.decisions.size > 50_000) ctx.decisions.clear();
-    ctx.decisions.set(key, decision);
-  }
-  return decision;
+  return cached(ctx.decisions, shapeKey(ctx, pod), 50_000, () => decide(ctx, pod));
 }
 
 export function decide(ctx: ClusterContext, pod: PodInput): Decision {

@@ -1,6 +1,7 @@
 // One pod: desired (decision) versus actual (what it runs), the drift codes a restart would change,
 // and the findings a restart alone does not fix.
 import type { ClusterContext } from './cluster-context.js';
+import { cached } from './bounded-cache.js';
 import { decideCached, type Decision } from './decision.js';
 import { INJECT_KEY } from './injector-policy.js';
 import { readInjectValue, rulesFor } from './version-rules.js';
@@ -81,26 +82,13 @@ export function dataplaneOf(ctx: ClusterContext, pod: PodRecord, decision: Decis
     ownProxy,
     cniExcluded: ctx.ambient.components.cniSettings.excludeNamespaces,
   };
-  const key = dataplaneKey(input);
-  let dp = ctx.dataplanes.get(key);
-  if (!dp) {
-    dp = desiredDataplane(input);
-    if (ctx.dataplanes.size > 50_000) ctx.dataplanes.clear();
-    ctx.dataplanes.set(key, dp);
-  }
-  return dp;
+  return cached(ctx.dataplanes, dataplaneKey(input), 50_000, () => desiredDataplane(input));
 }
 
 /** Times of injector and webhook changes, parsed once (a handful of values, read for every pod). */
 const changeTimes = new Map<string, number>();
 function changeTime(t: string): number {
-  let ms = changeTimes.get(t);
-  if (ms === undefined) {
-    if (changeTimes.size >= 1024) changeTimes.clear();
-    ms = Date.parse(t);
-    changeTimes.set(t, ms);
-  }
-  return ms;
+  return cached(changeTimes, t, 1024, () => Date.parse(t));
 }
 
 export function auditPod(ctx: ClusterContext, pod: PodRecord): PodAuditDetail {

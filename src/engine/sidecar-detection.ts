@@ -2,6 +2,7 @@
 // restartPolicy Always (native sidecar), its image, the injecting revision, and whether the pod went
 // through the injector at all (sidecar.istio.io/status).
 import type { Finding, PodRecord } from './types.js';
+import { cached } from './bounded-cache.js';
 
 export const STATUS_ANNOTATION = 'sidecar.istio.io/status';
 export const PROXY_CONTAINER = 'istio-proxy';
@@ -70,13 +71,7 @@ const parsedStatus = new Map<string, InjectionStatus | string>();
 
 /** The annotation's JSON object, or why it is not one. The object is shared: never modify it. */
 export function parseStatusAnnotation(value: string): InjectionStatus | string {
-  let parsed = parsedStatus.get(value);
-  if (parsed === undefined) {
-    if (parsedStatus.size >= 4096) parsedStatus.clear();
-    parsed = parseStatusText(value);
-    parsedStatus.set(value, parsed);
-  }
-  return parsed;
+  return cached(parsedStatus, value, 4096, () => parseStatusText(value));
 }
 
 function parseStatusText(value: string): InjectionStatus | string {
