@@ -47,11 +47,11 @@ function crd(group: string, version: string, kind: string, plural: string): RawO
 }
 
 /** The custom resources the snapshot may hold: created (and waited for) only when it holds them. */
-const CRDS: { kind: string; crd: RawObject; path: string }[] = [
-  { kind: 'ProxyConfig', crd: crd('networking.istio.io', 'v1beta1', 'ProxyConfig', 'proxyconfigs'), path: '/apis/networking.istio.io/v1beta1/proxyconfigs' },
-  { kind: 'Gateway', crd: crd('gateway.networking.k8s.io', 'v1', 'Gateway', 'gateways'), path: '/apis/gateway.networking.k8s.io/v1/gateways' },
-  { kind: 'AuthorizationPolicy', crd: crd('security.istio.io', 'v1', 'AuthorizationPolicy', 'authorizationpolicies'), path: '/apis/security.istio.io/v1/authorizationpolicies' },
-];
+const CRDS = [
+  { kind: 'ProxyConfig', group: 'networking.istio.io', version: 'v1beta1', plural: 'proxyconfigs' },
+  { kind: 'Gateway', group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gateways' },
+  { kind: 'AuthorizationPolicy', group: 'security.istio.io', version: 'v1', plural: 'authorizationpolicies' },
+].map((c) => ({ kind: c.kind, crd: crd(c.group, c.version, c.kind, c.plural), path: `/apis/${c.group}/${c.version}/${c.plural}` }));
 
 function forCreate(object: RawObject): RawObject {
   const copy = structuredClone(object);
