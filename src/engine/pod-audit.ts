@@ -92,8 +92,7 @@ function changeTime(t: string): number {
 }
 
 export function auditPod(ctx: ClusterContext, pod: PodRecord): PodAuditDetail {
-  const workload = ctx.workloads.ownerOf(pod);
-  const template = ctx.workloads.templateOf(pod);
+  const { workload, template } = ctx.workloads.locate(pod);
   const decision = decideCached(ctx, pod);
   const { actual, findings } = detectActual(pod, { template, reinjected: decision.inject });
   const drift: DriftCode[] = [];

@@ -103,13 +103,37 @@ class Interner<T> {
   }
 }
 
+type ActualAudit = PodAudit['actual'];
+
+/**
+ * Every member of an audit's actual state, in the order detectActual writes them (then expectedImage).
+ * The `satisfies` below fails to compile when ActualState gains a member this list does not name.
+ */
+const ACTUAL_MEMBERS = ['injected', 'revision', 'image', 'mode', 'viaInjector', 'manual', 'ambient', 'ambientPending', 'proxyless', 'expectedImage'] as const;
+({}) as Record<(typeof ACTUAL_MEMBERS)[number], unknown> satisfies Record<keyof ActualAudit, unknown>;
+
+/**
+ * The interning key of an actual state: its values in a fixed order, an absent member and null told
+ * apart from every string (no image, revision or mode holds \u0000 or \u0001). Equal keys mean equal
+ * values with the same members; members are always written in the same order, so their texts are equal too.
+ */
+export function actualKey(actual: ActualAudit): string {
+  let key = '';
+  for (const member of ACTUAL_MEMBERS) {
+    const v = actual[member];
+    key += v === undefined ? '\u0001' : v === null ? '\u0000' : v === true ? 't' : v === false ? 'f' : v;
+    key += '\u0002';
+  }
+  return key;
+}
+
 /** Members of a pod audit whose objects ReportBuilder shares between pods (renderers may reuse their text). */
 export const SHARED_POD_MEMBERS = ['workload', 'desired', 'actual', 'drift'] as const;
 
 export class ReportBuilder {
   private readonly namespaces = new Map<string, NamespaceAudit>();
   private readonly workloads = new Interner<WorkloadRef>((w) => `${w.kind}/${w.name}`);
-  private readonly actuals = new Interner<PodAudit['actual']>();
+  private readonly actuals = new Interner<ActualAudit>(actualKey);
   /** Drift codes and empty finding lists: arrays of plain codes, joined (codes hold no comma). */
   private readonly drifts = new Interner<PodAudit['drift']>((d) => d.join(','));
   private readonly noFindings = new Interner<PodAudit['findings']>(() => '');

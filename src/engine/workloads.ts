@@ -11,7 +11,12 @@ export interface WorkloadRef {
 export class WorkloadIndex {
   private readonly byKey = new Map<string, WorkloadRecord>();
 
-  constructor(workloads: WorkloadRecord[]) {
+  constructor(workloads: readonly WorkloadRecord[]) {
+    this.add(workloads);
+  }
+
+  /** More workloads (a live source's lists still arriving while pods are audited). */
+  add(workloads: readonly WorkloadRecord[]): void {
     for (const w of workloads) this.byKey.set(key(w.kind, w.namespace, w.name), w);
   }
 
@@ -25,43 +30,54 @@ export class WorkloadIndex {
 
   /** The top-level workload that owns the pod, or null for a bare pod. */
   ownerOf(pod: Pick<PodRecord, 'namespace' | 'owner' | 'labels'>): WorkloadRef | null {
-    const owner = pod.owner;
-    if (!owner) return null;
-    return this.resolve(pod.namespace, owner, pod.labels);
-  }
-
-  private resolve(namespace: string, owner: OwnerRef, podLabels: Record<string, string>): WorkloadRef | null {
-    switch (owner.kind) {
-      case 'ReplicaSet': {
-        const rs = this.get('ReplicaSet', namespace, owner.name);
-        if (rs) return rs.owner?.kind === 'Deployment' ? { kind: 'Deployment', name: rs.owner.name } : { kind: 'ReplicaSet', name: rs.name };
-        const hash = podLabels['pod-template-hash'];
-        if (hash && owner.name.endsWith(`-${hash}`)) return { kind: 'Deployment', name: owner.name.slice(0, -hash.length - 1) };
-        return { kind: 'ReplicaSet', name: owner.name };
-      }
-      case 'Job': {
-        const job = this.get('Job', namespace, owner.name);
-        if (job) return job.owner?.kind === 'CronJob' ? { kind: 'CronJob', name: job.owner.name } : { kind: 'Job', name: job.name };
-        return { kind: 'Job', name: owner.name };
-      }
-      case 'Deployment':
-      case 'StatefulSet':
-      case 'DaemonSet':
-      case 'CronJob':
-        return { kind: owner.kind, name: owner.name };
-      default:
-        return null;
-    }
+    return this.locate(pod).workload;
   }
 
   /** The pod template the pod was created from: the ReplicaSet's/Job's own template when known. */
   templateOf(pod: Pick<PodRecord, 'namespace' | 'owner' | 'labels'>): PodRecord | null {
+    return this.locate(pod).template;
+  }
+
+  /** ownerOf and templateOf together: the owner is looked up once for both. */
+  locate(pod: Pick<PodRecord, 'namespace' | 'owner' | 'labels'>): PodLocation {
     const owner = pod.owner;
-    if (!owner) return null;
+    if (!owner) return UNOWNED;
     const direct = this.get(owner.kind, pod.namespace, owner.name);
-    if (direct) return direct.template;
-    const top = this.ownerOf(pod);
-    return top ? this.get(top.kind, pod.namespace, top.name)?.template ?? null : null;
+    const workload = resolve(owner, direct, pod.labels);
+    if (direct) return { workload, template: direct.template };
+    // The owner is not in the state (a ReplicaSet or Job is never listed): its owner's template.
+    const top = workload && (workload.kind !== owner.kind || workload.name !== owner.name) ? this.get(workload.kind, pod.namespace, workload.name) : undefined;
+    return { workload, template: top?.template ?? null };
+  }
+}
+
+export interface PodLocation {
+  workload: WorkloadRef | null;
+  template: PodRecord | null;
+}
+
+const UNOWNED: PodLocation = Object.freeze({ workload: null, template: null });
+
+/** The top-level workload of a pod's owner; `record`: the owner itself, when it is in the state. */
+function resolve(owner: OwnerRef, record: WorkloadRecord | undefined, podLabels: Record<string, string>): WorkloadRef | null {
+  switch (owner.kind) {
+    case 'ReplicaSet': {
+      if (record) return record.owner?.kind === 'Deployment' ? { kind: 'Deployment', name: record.owner.name } : { kind: 'ReplicaSet', name: record.name };
+      const hash = podLabels['pod-template-hash'];
+      if (hash && owner.name.endsWith(`-${hash}`)) return { kind: 'Deployment', name: owner.name.slice(0, -hash.length - 1) };
+      return { kind: 'ReplicaSet', name: owner.name };
+    }
+    case 'Job': {
+      if (record) return record.owner?.kind === 'CronJob' ? { kind: 'CronJob', name: record.owner.name } : { kind: 'Job', name: record.name };
+      return { kind: 'Job', name: owner.name };
+    }
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'CronJob':
+      return { kind: owner.kind, name: owner.name };
+    default:
+      return null;
   }
 }
 

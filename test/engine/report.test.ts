@@ -1,6 +1,7 @@
 // The InjectionReport of `status` (contract: kind, injectors, namespaces, pods, summary).
 import { describe, expect, it } from 'vitest';
-import { hasProblems, ReportBuilder, summarizeInjectors } from '../../src/engine/report.js';
+import { actualKey, hasProblems, ReportBuilder, summarizeInjectors } from '../../src/engine/report.js';
+import { auditPod as auditOf } from '../../src/engine/pod-audit.js';
 import type { ClusterContext } from '../../src/engine/cluster-context.js';
 import type { PodRecord } from '../../src/engine/types.js';
 import { context, deactivatedWebhookConfig, injectedPod, injectorConfigMap, ns, pod, webhookConfig } from './helpers.js';
@@ -112,5 +113,42 @@ describe('ReportBuilder', () => {
     expect(report.pods[0]!.drift).toEqual([]);
     expect(report.injectors).toEqual([]);
     expect(hasProblems(report)).toBe(true);
+  });
+});
+
+describe('actualKey: the interning key of a pod\'s actual state', () => {
+  const base = { injected: true, revision: 'canary', image: 'docker.io/istio/proxyv2:1.25.0', mode: 'sidecar', viaInjector: true, manual: false, ambient: false, proxyless: false } as const;
+
+  it('is equal for equal states and different when any member differs', () => {
+    expect(actualKey({ ...base })).toBe(actualKey({ ...base }));
+    const variants = [
+      { ...base, injected: false },
+      { ...base, revision: null },
+      { ...base, revision: 'null' },
+      { ...base, revision: '' },
+      { ...base, image: null },
+      { ...base, mode: 'native-sidecar' as const },
+      { ...base, viaInjector: false },
+      { ...base, manual: true },
+      { ...base, ambient: true },
+      { ...base, ambientPending: true },
+      { ...base, ambientPending: false },
+      { ...base, proxyless: true },
+      { ...base, expectedImage: null },
+      { ...base, expectedImage: 'docker.io/istio/proxyv2:1.25.0' },
+      { ...base, expectedImage: '' },
+    ];
+    const keys = [actualKey(base), ...variants.map(actualKey)];
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('equal keys give equal text: the report of many pods is the JSON of each pod\'s own state', () => {
+    const ctx = context({ webhookConfigurations: [webhookConfig('a')], configMaps: CMS });
+    const pods = [injectedPod('default', { name: 'a-1' }), injectedPod('default', { name: 'a-2' }), pod({ name: 'b' })];
+    const report = build(ctx, ['demo'], pods);
+    const actual = (name: string) => report.pods.find((p) => p.name === name)!.actual;
+    expect(actual('a-1')).toBe(actual('a-2'));
+    expect(actual('b')).not.toBe(actual('a-1'));
+    expect(actual('b')).toEqual(auditOf(ctx, pods[2]!).actual);
   });
 });
