@@ -26,6 +26,7 @@ import type { AuthorizationPolicyRecord, GatewayRecord, PodRecord, ServiceRecord
 import { isAmbientComponent } from '../engine/ambient-components.js';
 import { ROOT_NAMESPACE } from '../engine/authorization-policy.js';
 import { parseSelector, SelectorSyntaxError } from '../engine/selector-syntax.js';
+import { WorkloadFeed } from './workload-feed.js';
 
 export interface LiveOptions extends KubeconfigOptions {
   requestTimeoutMs: number;
@@ -96,6 +97,8 @@ const LISTED_WORKLOADS: WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSe
  * Deployments in pages of 500 are 36 of them before the first pod is audited; in pages of 2,000, 9).
  */
 export const BASE_PAGE_FACTOR = 4;
+
+const workloadGapWarning = (gap: string) => `${gap}: their pods are attributed to workloads by name only`;
 
 /** istio-system and the namespaces of the istiods the sidecar injection webhooks call. */
 function istioNamespacesOf(webhookRecords: WebhookConfigurationRecord[]): Set<string> {
@@ -183,6 +186,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     map: (raw: RawObject) => T,
     projection?: Projection,
     pageSize: number = this.pageSize,
+    onFallback?: () => void,
   ): AsyncIterable<T[]> {
     let known: string[] = [];
     try {
@@ -196,6 +200,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
         return;
       }
     }
+    onFallback?.();
     const denied: string[] = [];
     for (const ns of known) {
       try {
@@ -214,7 +219,19 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     return out;
   }
 
-  async loadBase(scope: Scope, options: { ownersOf?: PodRecord } = {}): Promise<BaseState> {
+  /**
+   * loadBase, resolved as soon as the cluster's configuration is read, the DaemonSets have ended and the
+   * workload lists have passed the Istio namespaces (istiod's Deployments): the other workloads still
+   * arrive through `workloads` (workload-feed.ts), while pods are audited.
+   */
+  async loadBaseStreaming(scope: Scope): Promise<{ base: BaseState; workloads: WorkloadFeed }> {
+    const workloads = new WorkloadFeed(LISTED_WORKLOADS);
+    const base = await this.loadBase(scope, { feed: workloads });
+    return { base, workloads };
+  }
+
+  async loadBase(scope: Scope, options: { ownersOf?: PodRecord; feed?: WorkloadFeed } = {}): Promise<BaseState> {
+    const feed = options.feed;
     const warnings: string[] = [];
     let partial = false;
     const forbidden = (what: string, err: unknown, consequence: string): boolean => {
@@ -274,20 +291,40 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     this.knownNamespaces = namespacesRead.then((r) => (r.ok ? r.value.map((n) => String(n.metadata?.name ?? '')).filter(Boolean) : []));
     const gaps = LISTED_WORKLOADS.map((): string[] => []);
     let abandoned = false;
-    const workloadsRead = ownersRead
-      ? null
-      : settle(
-          Promise.all(
-            LISTED_WORKLOADS.map(async (kind, k) => {
-              const records: WorkloadRecord[] = [];
-              for await (const page of this.listScoped(kind, scope.namespace, {}, gaps[k]!, (raw) => longLived(workloadRecord(raw)), WORKLOAD_FIELDS, this.pageSize * BASE_PAGE_FACTOR)) {
-                if (abandoned) break;
-                records.push(...page);
-              }
-              return records;
-            }),
-          ),
-        );
+    const listWorkloads = (kind: WorkloadKind, k: number) =>
+      this.listScoped(kind, scope.namespace, {}, gaps[k]!, (raw) => longLived(workloadRecord(raw)), WORKLOAD_FIELDS, this.pageSize * BASE_PAGE_FACTOR, () => feed?.unordered(k));
+    let workloadsRead: Promise<Settled<WorkloadRecord[][]>> | null = null;
+    if (ownersRead) {
+      // One pod's owner chain instead.
+    } else if (feed) {
+      // Each list feeds its batches in as they come; the base waits only for what the cluster context
+      // reads of them: the DaemonSets (ztunnel, istio-cni) and the Istio namespaces (istiod's Deployments).
+      LISTED_WORKLOADS.forEach((kind, k) => {
+        void (async () => {
+          for await (const page of listWorkloads(kind, k)) {
+            if (abandoned || feed.failed) return;
+            feed.add(k, page);
+          }
+          feed.end(k, gaps[k]!.map(workloadGapWarning));
+        })().catch((err: unknown) => feed.fail(err));
+      });
+      workloadsRead = settle(
+        webhooksRead.then((hooks) => feed.whenCovers([...istioNamespacesOf(hooks.ok ? hooks.value : [])], [LISTED_WORKLOADS.indexOf('DaemonSet')])).then(() => [feed.take()]),
+      );
+    } else {
+      workloadsRead = settle(
+        Promise.all(
+          LISTED_WORKLOADS.map(async (kind, k) => {
+            const records: WorkloadRecord[] = [];
+            for await (const page of listWorkloads(kind, k)) {
+              if (abandoned) break;
+              records.push(...page);
+            }
+            return records;
+          }),
+        ),
+      );
+    }
 
     try {
       // Namespaces.
@@ -350,10 +387,11 @@ export class LiveSource implements ClusterSource, ClusterWriter {
         partial = true;
         warnings.push(...ambientGaps.map((g) => `${g}: ambient waypoint and policy checks are incomplete`));
       }
-      const workloadGaps = gaps.flat();
+      // Streamed lists report their gaps once they end (WorkloadFeed.whenEnded).
+      const workloadGaps = feed ? [] : gaps.flat();
       if (workloadGaps.length) {
         partial = true;
-        warnings.push(...workloadGaps.map((g) => `${g}: their pods are attributed to workloads by name only`));
+        warnings.push(...workloadGaps.map(workloadGapWarning));
       }
 
       return {
@@ -366,9 +404,13 @@ export class LiveSource implements ClusterSource, ClusterWriter {
         partial,
         warnings,
       };
-    } finally {
-      // On an error, workload lists still under way stop at their next batch.
+    } catch (err) {
+      // Workload lists still under way stop at their next batch.
       abandoned = true;
+      feed?.fail(err);
+      throw err;
+    } finally {
+      if (!feed) abandoned = true;
     }
   }
 
@@ -390,6 +432,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
 
   async *pods(scope: Scope, onProgress?: (count: number) => void): AsyncIterable<PodRecord[]> {
     if (scope.labelSelector) parseSelectorOrThrow(scope.labelSelector);
+    this.podWarnings.length = 0; // those of this listing only (an audit redone lists the pods again)
     let count = 0;
     for await (const records of this.listScoped('Pod', scope.namespace, podQuery(scope), this.podWarnings, podRecord, POD_FIELDS)) {
       count += records.length;

@@ -4,7 +4,7 @@ import { readScope } from './read-scope.js';
 import type { BaseState, ClusterSource, Scope } from './source.js';
 
 export async function loadState(source: ClusterSource, scope: Scope, onProgress?: (n: number) => void): Promise<ClusterState & Pick<BaseState, 'partial' | 'warnings'>> {
-  const { base, pods: pages } = await readScope(source, scope, onProgress);
+  const { base, pods: pages } = await readScope(source, scope, { onProgress });
   const pods = [];
   for await (const page of pages) pods.push(...page);
   const gaps = source.podWarnings ?? [];

@@ -1,11 +1,14 @@
 // A scope read as status and rollout read it: the base state (namespaces, webhooks, ConfigMaps,
-// workloads) and the pods, both started at once. Every pod's audit needs the whole base state, and under
+// workloads) and the pods, both started at once. Every pod's audit needs the base state, and under
 // real API latency the base state is several round trips (18,000 Deployments are 9 pages): the pod list
 // does not wait for it. Pods that arrive before it is complete wait as records, at most EARLY_PODS of
-// them (then the pod list pauses, one page in flight ahead, until the audit takes them).
+// them (then the pod list pauses, one page in flight ahead, until the audit takes them). With
+// streamWorkloads (status), the base state is complete once the cluster's configuration is in: the
+// workload lists go on arriving through a WorkloadFeed, and each pod waits only for its namespace's.
 import { BufferedPages } from './buffered-pages.js';
 import type { BaseState, ClusterSource, Scope } from './source.js';
 import type { PodRecord } from '../engine/types.js';
+import type { WorkloadFeed } from './workload-feed.js';
 
 /**
  * Pod records held while the base state is still being read: 8 pages of 500. Under 50 ms of latency a
@@ -18,18 +21,31 @@ export interface ScopeRead {
   base: BaseState;
   /** The pods in scope, page by page (those that arrived early first); read it once. */
   pods: AsyncIterable<PodRecord[]>;
+  /** With `streamWorkloads`, from a source that streams them: the workloads not yet in `base`. */
+  workloads?: WorkloadFeed;
+}
+
+export interface ScopeReadOptions {
+  onProgress?: (count: number) => void;
+  /** Pod records held while the base state is read (default EARLY_PODS). */
+  earlyPods?: number;
+  /** Resolve once the cluster's configuration is in, workloads still arriving (ClusterSource.loadBaseStreaming). */
+  streamWorkloads?: boolean;
 }
 
 /**
  * Starts loadBase and the pod list together. A failure of loadBase wins (its error, the pod list
  * stopped); a failure of the pod list reaches the reader of `pods` after the pods read before it.
  */
-export async function readScope(source: ClusterSource, scope: Scope, onProgress?: (count: number) => void, earlyPods = EARLY_PODS): Promise<ScopeRead> {
+export async function readScope(source: ClusterSource, scope: Scope, options: ScopeReadOptions = {}): Promise<ScopeRead> {
   // loadBase first: its synchronous start is what a forbidden pod list falls back on (the namespaces).
-  const base = source.loadBase(scope);
-  const pods = new BufferedPages(source.pods(scope, onProgress), earlyPods);
+  const streaming = options.streamWorkloads && source.loadBaseStreaming ? source.loadBaseStreaming(scope) : null;
+  const base = streaming ? streaming.then((s) => s.base) : source.loadBase(scope);
+  const pods = new BufferedPages(source.pods(scope, options.onProgress), options.earlyPods ?? EARLY_PODS);
   try {
-    return { base: await base, pods };
+    const read: ScopeRead = { base: await base, pods };
+    if (streaming) read.workloads = (await streaming).workloads;
+    return read;
   } catch (err) {
     pods.close();
     throw err;

@@ -1,6 +1,7 @@
 // Where cluster state comes from: a snapshot (files, stdin, the bundled demo) or a live API server.
 // Commands only see this interface.
 import type { ClusterState, PodRecord, WorkloadKind, WorkloadRecord } from '../engine/types.js';
+import type { WorkloadFeed } from './workload-feed.js';
 
 export interface Scope {
   /** null = every namespace. */
@@ -27,6 +28,11 @@ export interface ClusterSource {
    * that pod's owner chain is read instead of every workload (explain of one pod).
    */
   loadBase(scope: Scope, options?: { ownersOf?: PodRecord }): Promise<BaseState>;
+  /**
+   * A source whose workload lists take time (a live API server): loadBase resolved before every
+   * workload is in, the rest arriving through `workloads` (workload-feed.ts).
+   */
+  loadBaseStreaming?(scope: Scope): Promise<{ base: BaseState; workloads: WorkloadFeed }>;
   /** Pods in scope, page by page. */
   pods(scope: Scope, onProgress?: (count: number) => void): AsyncIterable<PodRecord[]>;
   /** RBAC gaps met while listing pods, known once the listing is done (a partial result). */

@@ -146,7 +146,7 @@ describe('readScope: the pod list started with loadBase', () => {
   it('holds at most its bound of early pods: then one page in flight ahead, no more, until the audit reads them', async () => {
     cluster.faults.add({ resource: 'namespaces', latencyMs: 400 });
     const source = await open(10);
-    const read = readScope(source, ALL, undefined, 25);
+    const read = readScope(source, ALL, { earlyPods: 25 });
     await sleep(250);
     // Pages 1-3 read (30 pods, over the bound of 25), page 4 requested ahead, nothing beyond it.
     expect(podPages()).toEqual([1, 2, 3, 4]);
