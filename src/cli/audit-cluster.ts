@@ -22,6 +22,7 @@ export async function auditCluster(source: ClusterSource, scope: Scope, options:
   } catch (err) {
     // Pods were audited on an order the workload lists then broke: everything again, workloads first.
     if (!(err instanceof OutOfOrderList)) throw err;
+    options.onProgress?.('workload lists out of order: reading the cluster again…', true);
     return auditOnce(source, scope, options, false);
   }
 }
@@ -31,23 +32,32 @@ async function auditOnce(source: ClusterSource, scope: Scope, options: AuditOpti
   progress('reading cluster configuration…', true);
   const { base, pods, workloads } = await readScope(source, scope, { onProgress: (n) => progress(`listing pods… ${n}`), streamWorkloads });
   const ctx = buildClusterContext({ ...base, pods: [] });
-  workloads?.attach((records) => ctx.workloads.add(records));
+  // Bound, not a closure: a closure here would hold this whole scope (ctx with it) for as long as any
+  // closure of it lives, the pod list's onProgress included.
+  workloads?.attach(ctx.workloads.add.bind(ctx.workloads));
   const builder = new ReportBuilder(ctx, {
     namespaces: scope.labelSelector ? [] : base.namespaces.map((n) => n.name),
     source: { ...source.info(), partial: base.partial, warnings: base.warnings },
     driftOnly: options.driftOnly,
   });
   let seen = 0;
-  for await (const page of pods) {
-    for (const pod of page) {
-      if (workloads && !workloads.admits(pod.namespace)) await workloads.whenAdmits(pod.namespace);
-      builder.addPod(pod);
+  let workloadGaps: string[] = [];
+  try {
+    for await (const page of pods) {
+      for (const pod of page) {
+        if (workloads && !workloads.admits(pod.namespace)) await workloads.whenAdmits(pod.namespace);
+        builder.addPod(pod);
+      }
+      seen += page.length;
+      progress(`auditing pods… ${seen}`);
     }
-    seen += page.length;
-    progress(`auditing pods… ${seen}`);
+    // Every workload list has ended (also when no pod needed it): its failure fails the audit, its RBAC gaps are reported.
+    if (workloads) workloadGaps = await workloads.whenEnded();
+  } catch (err) {
+    workloads?.fail(err); // the workload lists still under way stop
+    throw err;
   }
-  // Every workload list has ended (also when no pod needed it): its failure fails the audit, its RBAC gaps are reported.
-  const gaps = [...((await workloads?.whenEnded()) ?? []), ...(source.podWarnings ?? [])];
+  const gaps = [...workloadGaps, ...(source.podWarnings ?? [])];
   const report = builder.build();
   if (gaps.length) report.source = { ...report.source, partial: true, warnings: [...report.source.warnings, ...gaps] };
   return report;

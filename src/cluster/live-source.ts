@@ -26,6 +26,7 @@ import type { AuthorizationPolicyRecord, GatewayRecord, PodRecord, ServiceRecord
 import { isAmbientComponent } from '../engine/ambient-components.js';
 import { ROOT_NAMESPACE } from '../engine/authorization-policy.js';
 import { parseSelector, SelectorSyntaxError } from '../engine/selector-syntax.js';
+import { isInjectionWebhookName } from '../engine/webhook-matching.js';
 import { WorkloadFeed } from './workload-feed.js';
 
 export interface LiveOptions extends KubeconfigOptions {
@@ -91,19 +92,22 @@ function parseSelectorOrThrow(selector: string): void {
 const LISTED_WORKLOADS: WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
 
 /**
- * Namespaces and workloads are listed in pages this many times larger than pods: every pod waits for
- * them (its namespace and workload are part of its audit), their objects are small or cut down to a few
- * hundred bytes while they arrive, and under real API latency each page is a round trip (18,000
- * Deployments in pages of 500 are 36 of them before the first pod is audited; in pages of 2,000, 9).
+ * Namespaces and workloads are listed in pages this many times larger than pods: pods wait for them (the
+ * namespaces all, the workloads their namespace's: workload-feed.ts), their objects are small or cut down
+ * to a few hundred bytes while they arrive, and under real API latency each page is a round trip (18,000
+ * Deployments in pages of 500 are 36 of them; in pages of 2,000, 9).
  */
 export const BASE_PAGE_FACTOR = 4;
 
 const workloadGapWarning = (gap: string) => `${gap}: their pods are attributed to workloads by name only`;
 
-/** istio-system and the namespaces of the istiods the sidecar injection webhooks call. */
+/**
+ * istio-system and the namespaces of the istiods the injection webhooks call: those the cluster context
+ * reads ConfigMaps and istiod Deployments from (webhook-matching.ts collectInjectionWebhooks).
+ */
 function istioNamespacesOf(webhookRecords: WebhookConfigurationRecord[]): Set<string> {
   const istioNamespaces = new Set<string>(['istio-system']);
-  for (const w of webhookRecords) for (const h of w.webhooks) if (h.service?.namespace && h.name.endsWith('sidecar-injector.istio.io')) istioNamespaces.add(h.service.namespace);
+  for (const w of webhookRecords) for (const h of w.webhooks) if (h.service?.namespace && isInjectionWebhookName(h.name)) istioNamespaces.add(h.service.namespace);
   return istioNamespaces;
 }
 

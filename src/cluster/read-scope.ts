@@ -3,8 +3,9 @@
 // real API latency the base state is several round trips (18,000 Deployments are 9 pages): the pod list
 // does not wait for it. Pods that arrive before it is complete wait as records, at most EARLY_PODS of
 // them (then the pod list pauses, one page in flight ahead, until the audit takes them). With
-// streamWorkloads (status), the base state is complete once the cluster's configuration is in: the
-// workload lists go on arriving through a WorkloadFeed, and each pod waits only for its namespace's.
+// streamWorkloads (status), the base state is complete once the cluster's configuration, the DaemonSets
+// and the Istio namespaces' workloads are in: the other workloads go on arriving through a WorkloadFeed,
+// and each pod waits only for its namespace's.
 import { BufferedPages } from './buffered-pages.js';
 import type { BaseState, ClusterSource, Scope } from './source.js';
 import type { PodRecord } from '../engine/types.js';
@@ -12,8 +13,9 @@ import type { WorkloadFeed } from './workload-feed.js';
 
 /**
  * Pod records held while the base state is still being read: 8 pages of 500. Under 50 ms of latency a
- * 100,000-pod cluster's base state takes about as long as 8 to 15 pod pages; more early pods than this
- * bought no time and raised peak RSS (they outlive young-generation collections).
+ * 100,000-pod cluster's whole base state (as rollout reads it) takes about as long as 8 to 15 pod pages,
+ * status's streamed one 2 or 3; more early pods than this bought no time and raised peak RSS (they
+ * outlive young-generation collections).
  */
 export const EARLY_PODS = 4_000;
 

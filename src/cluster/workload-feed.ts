@@ -8,10 +8,11 @@
 // passed ns that way.
 //
 // Nothing is taken on trust: an item that comes before the last one of its list breaks the order. When
-// no pod of its namespace (or an earlier one) was admitted yet, that list simply stops admitting until
-// it ends; otherwise pods were audited without a workload they may have needed, and the feed fails with
-// OutOfOrderList (the audit is then redone without the feed, see audit-cluster.ts). A list read
-// namespace by namespace (the RBAC fallback) is not in key order: it admits only once it has ended.
+// its namespace comes after every namespace admitted so far (in key order), that list simply stops
+// admitting until it ends; otherwise pods may have been audited without a workload they needed (or the
+// cluster context built without istiod's Deployment), and the feed fails with OutOfOrderList (the audit
+// is then redone without the feed, see audit-cluster.ts). A list read namespace by namespace (the RBAC
+// fallback) is not in key order: it admits only once it has ended.
 import type { WorkloadRecord } from '../engine/types.js';
 
 /** The workload lists broke their order after pods were admitted on it: the audit must be redone. */
@@ -42,13 +43,15 @@ export class WorkloadFeed {
   private waiters: Waiter[] = [];
   private sink: ((records: readonly WorkloadRecord[]) => void) | null = null;
   private held: WorkloadRecord[] = [];
-  private readonly lateWarnings: string[] = [];
+  /** Per list: its RBAC gaps, given with end(). */
+  private readonly lateWarnings: string[][];
 
   constructor(readonly kinds: readonly string[]) {
     this.lastKey = kinds.map(() => '');
     this.lastNamespace = kinds.map(() => '');
     this.ended = kinds.map(() => false);
     this.ordered = kinds.map(() => true);
+    this.lateWarnings = kinds.map(() => []);
     this.open = kinds.length;
   }
 
@@ -90,7 +93,7 @@ export class WorkloadFeed {
     if (this.ended[list]) return;
     this.ended[list] = true;
     this.open--;
-    this.lateWarnings.push(...warnings);
+    this.lateWarnings[list] = [...warnings];
     this.wake();
   }
 
@@ -139,10 +142,10 @@ export class WorkloadFeed {
     return this.until(() => endedLists.every((i) => this.ended[i]) && namespaces.every((ns) => this.admits(ns)));
   }
 
-  /** Resolves with the lists' RBAC warnings once every list has ended; rejects when the feed fails. */
+  /** Resolves with the lists' RBAC warnings (in the lists' order) once every list has ended; rejects when the feed fails. */
   async whenEnded(): Promise<string[]> {
     await this.until(() => this.open === 0);
-    return [...this.lateWarnings];
+    return this.lateWarnings.flat();
   }
 
   private until(ready: () => boolean): Promise<void> {

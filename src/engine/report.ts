@@ -113,16 +113,16 @@ const ACTUAL_MEMBERS = ['injected', 'revision', 'image', 'mode', 'viaInjector', 
 ({}) as Record<(typeof ACTUAL_MEMBERS)[number], unknown> satisfies Record<keyof ActualAudit, unknown>;
 
 /**
- * The interning key of an actual state: its values in a fixed order, an absent member and null told
- * apart from every string (no image, revision or mode holds \u0000 or \u0001). Equal keys mean equal
- * values with the same members; members are always written in the same order, so their texts are equal too.
+ * The interning key of an actual state: its values in a fixed order, each string prefixed with its
+ * length (no value can run into the next), an absent member and null told apart from every string.
+ * Equal keys mean equal values with the same members; members are always written in the same order, so
+ * their texts are equal too.
  */
 export function actualKey(actual: ActualAudit): string {
   let key = '';
   for (const member of ACTUAL_MEMBERS) {
     const v = actual[member];
-    key += v === undefined ? '\u0001' : v === null ? '\u0000' : v === true ? 't' : v === false ? 'f' : v;
-    key += '\u0002';
+    key += v === undefined ? '-' : v === null ? 'n' : v === true ? 't' : v === false ? 'f' : `${v.length}:${v}`;
   }
   return key;
 }

@@ -133,12 +133,19 @@ describe('auditCluster with the workloads streamed', () => {
     });
   });
 
-  it('workloads out of key order under pods already audited: audited again from the whole state', async () => {
+  // bookinfo comes before istio-system, whose workloads the cluster context was built on; shop after it,
+  // under pods of shop's namespace and the ones before it already audited.
+  it.each(['bookinfo', 'shop'])('workloads of %s out of key order, under what was already admitted: audited again from the whole state', async (late) => {
     const expected = await auditCluster(demoSource(), ALL);
-    const source = new StreamingDemo('bookinfo');
+    const source = new StreamingDemo(late);
     const report = await audit(source);
     expect(report).toEqual(expected);
     expect(source.streamingCalls).toBe(1);
     expect(source.loadBaseCalls).toBe(1);
+    if (late === 'shop') {
+      // Pods past shop were audited before shop's workloads came back.
+      const fedShop = source.events.indexOf('fed shop');
+      expect(source.events.slice(0, fedShop).filter((e) => e.startsWith('auditing')).length).toBeGreaterThan(3);
+    }
   });
 });

@@ -43,6 +43,9 @@ describe('workloads streamed into the audit', () => {
     const eighth = keys[7]!.split('/')[0]!;
     const namespaces = [...new Set(keys.map((k) => k.split('/')[0]!))];
     expect(namespaces.indexOf(eighth)).toBeGreaterThan(0);
+    // The other (one-page) lists end while page 2 is held.
+    await workloads!.whenAdmits(namespaces[namespaces.indexOf(eighth) - 1]!);
+    expect(held.hits).toBe(1);
     for (const ns of namespaces.slice(0, namespaces.indexOf(eighth))) expect(workloads!.admits(ns)).toBe(true);
     for (const ns of namespaces.slice(namespaces.indexOf(eighth))) expect(workloads!.admits(ns)).toBe(false);
     let ended = false;
@@ -73,10 +76,19 @@ describe('workloads streamed into the audit', () => {
   });
 
   it("a workload list's failure after the base state fails the audit", async () => {
-    cluster.faults.add({ resource: 'deployments', verb: 'list', page: 3, status: 400, times: 99 });
+    // The last page of Deployments, well past istio-system's (the base state waits for those).
+    const keys = cluster.store.list('Deployment').map((d) => `${d.metadata.namespace}/${d.metadata.name}`).sort();
+    const last = Math.ceil(keys.length / 8);
+    expect(keys.filter((k) => k <= 'istio-system/~').length).toBeLessThan((last - 2) * 8);
+    cluster.faults.add({ resource: 'deployments', verb: 'list', page: last, status: 400, times: 99 });
     const source = await open();
-    await expect(auditCluster(source, ALL)).rejects.toMatchObject({ status: 400 });
+    const { pods, workloads } = await readScope(source, ALL, { streamWorkloads: true });
+    await expect(workloads!.whenEnded()).rejects.toMatchObject({ status: 400 });
+    for await (const page of pods) void page;
     await source.close();
+    const again = await open();
+    await expect(auditCluster(again, ALL)).rejects.toMatchObject({ status: 400 });
+    await again.close();
   });
 
   it('a workload list forbidden cluster-wide is read namespace by namespace, its gaps reported', async () => {
@@ -86,8 +98,11 @@ describe('workloads streamed into the audit', () => {
       const report = await auditCluster(source, ALL);
       await source.close();
       expect(report.source.partial).toBe(true);
-      expect(report.source.warnings.join('\n')).toMatch(/cannot list deployments in 1 namespace\(s\) \(forbidden\): team-0002: their pods are attributed to workloads by name only/);
+      expect(report.source.warnings).toContain('cannot list deployments in 1 namespace(s) (forbidden): team-0002: their pods are attributed to workloads by name only');
       expect(report.pods.length).toBe(200);
+      const whole = await open();
+      expect(report).toEqual(await auditCluster(whole, ALL, { streamWorkloads: false }));
+      await whole.close();
     } finally {
       lift();
     }
