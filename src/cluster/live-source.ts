@@ -313,7 +313,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
         })().catch((err: unknown) => feed.fail(err));
       });
       workloadsRead = settle(
-        webhooksRead.then((hooks) => feed.whenCovers([...istioNamespacesOf(hooks.ok ? hooks.value : [])], [LISTED_WORKLOADS.indexOf('DaemonSet')])).then(() => [feed.take()]),
+        configMapsRead.then(({ namespaces }) => feed.whenCovers([...namespaces], [LISTED_WORKLOADS.indexOf('DaemonSet')])).then(() => [feed.take()]),
       );
     } else {
       workloadsRead = settle(
@@ -413,8 +413,6 @@ export class LiveSource implements ClusterSource, ClusterWriter {
       abandoned = true;
       feed?.fail(err);
       throw err;
-    } finally {
-      if (!feed) abandoned = true;
     }
   }
 

@@ -41,13 +41,11 @@ export interface ScopeReadOptions {
  */
 export async function readScope(source: ClusterSource, scope: Scope, options: ScopeReadOptions = {}): Promise<ScopeRead> {
   // loadBase first: its synchronous start is what a forbidden pod list falls back on (the namespaces).
-  const streaming = options.streamWorkloads && source.loadBaseStreaming ? source.loadBaseStreaming(scope) : null;
-  const base = streaming ? streaming.then((s) => s.base) : source.loadBase(scope);
+  const base: Promise<Omit<ScopeRead, 'pods'>> =
+    options.streamWorkloads && source.loadBaseStreaming ? source.loadBaseStreaming(scope) : source.loadBase(scope).then((b) => ({ base: b }));
   const pods = new BufferedPages(source.pods(scope, options.onProgress), options.earlyPods ?? EARLY_PODS);
   try {
-    const read: ScopeRead = { base: await base, pods };
-    if (streaming) read.workloads = (await streaming).workloads;
-    return read;
+    return { ...(await base), pods };
   } catch (err) {
     pods.close();
     throw err;

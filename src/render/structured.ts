@@ -2,6 +2,7 @@
 // streamed item by item instead of building the whole text at once; the bytes are those of
 // JSON.stringify(value, null, 2).
 import yaml from 'js-yaml';
+import { cached } from '../engine/bounded-cache.js';
 
 export function renderStructured(value: unknown, format: 'json' | 'yaml'): string {
   if (format === 'json') return `${JSON.stringify(value, null, 2)}\n`;
@@ -44,7 +45,7 @@ export function writeJsonStreaming(value: Record<string, unknown>, key: string, 
 /** Items of the streamed array (depth 2: indented 4 spaces, their members 6), with shared members' text cached. */
 class ItemWriter {
   private readonly cache = new WeakMap<object, string>();
-  /** `      "key": ` by key (items of one array have a handful of keys; at most MAX_PREFIXES are kept). */
+  /** `      "key": ` by key (items of one array have a handful of keys; a bounded memo all the same). */
   private readonly prefixes = new Map<string, string>();
 
   constructor(private readonly shared: ReadonlySet<string>) {}
@@ -72,12 +73,7 @@ class ItemWriter {
   }
 
   private prefix(key: string): string {
-    let p = this.prefixes.get(key);
-    if (p === undefined) {
-      p = `      ${JSON.stringify(key)}: `;
-      if (this.prefixes.size < MAX_PREFIXES) this.prefixes.set(key, p);
-    }
-    return p;
+    return cached(this.prefixes, key, MAX_PREFIXES, () => `      ${JSON.stringify(key)}: `);
   }
 }
 
