@@ -9,7 +9,7 @@ import { checkScope, ResourceHandlers, selectorFilter } from './handlers.js';
 import { pageOf } from './pagination.js';
 import type { AccessRules } from './rbac.js';
 import { requestInfo, type RequestInfo, type ResourceRequest } from './request-info.js';
-import { encodeJson } from './serialize.js';
+import { encodeJson, type BodyParts } from './serialize.js';
 import { asApiError, continueExpired, injectedError, methodNotAllowed, notServed, unauthorized, type ApiError } from './status.js';
 import type { ObjectStore } from './store.js';
 import { includeObjectParam, wantsTable } from './tables.js';
@@ -61,14 +61,31 @@ function readBody(request: IncomingMessage): Promise<string> {
 }
 
 /** Writes a complete response, or (resetConnection) the headers and half the body, then kills the socket. */
-function send(response: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>, reset = false): void {
+function send(response: ServerResponse, status: number, body: string | Buffer | BodyParts, headers: Record<string, string>, reset = false): void {
   const contentType = headers['Content-Type'] ?? 'application/json';
-  response.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private', ...headers });
+  const parts = typeof body === 'string' ? [Buffer.from(body)] : Buffer.isBuffer(body) ? [body] : body;
+  let length = 0;
+  for (const part of parts) length += part.length;
+  response.writeHead(status, { 'Content-Type': contentType, 'Content-Length': length, 'Cache-Control': 'no-cache, private', ...headers });
+  // Corked, the parts leave in one writev when the response ends (or is cut).
+  response.cork();
   if (!reset) {
-    response.end(body);
+    for (const part of parts) response.write(part);
+    response.end();
     return;
   }
-  response.write(body.slice(0, Math.floor(body.length / 2)), () => response.socket?.destroy());
+  // The first half, then the connection is cut (once that half has been handed to the kernel).
+  let left = Math.floor(length / 2);
+  const half: Buffer[] = [];
+  for (const part of parts) {
+    if (left === 0) break;
+    half.push(part.length <= left ? part : part.subarray(0, left));
+    left -= (half[half.length - 1] as Buffer).length;
+  }
+  const last = half.pop() ?? Buffer.alloc(0);
+  for (const part of half) response.write(part);
+  response.write(last, () => response.socket?.destroy());
+  response.uncork();
 }
 
 function sendError(response: ServerResponse, error: ApiError, reset = false): void {

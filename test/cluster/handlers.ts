@@ -6,7 +6,7 @@ import { applyPatch, PATCH_CONTENT_TYPES, PatchError } from './patch.js';
 import type { ResourceRequest } from './request-info.js';
 import { groupVersion, typeForKind, type ResourceType } from './resources.js';
 import { compileLabelSelector, fieldsMatchValues, parseFieldSelector, parseLabelSelector } from './selectors.js';
-import { encodeJson, encodeList, encodeTable, type ListMeta } from './serialize.js';
+import { encodeJson, encodeList, encodeTable, type BodyParts, type ListMeta } from './serialize.js';
 import { includeObjectParam, wantsTable } from './tables.js';
 import { ApiError, alreadyExists, badRequest, conflict, continueExpired, invalid, methodNotAllowed, notFound, notServed } from './status.js';
 import type { ObjectStore, StoredEntry, WriteOptions } from './store.js';
@@ -25,8 +25,8 @@ export interface ApiRequest {
 
 export interface ApiResponse {
   status: number;
-  /** JSON; lists come as the stored objects' bytes joined. */
-  body: string | Buffer;
+  /** JSON; lists come as the stored objects' bytes in parts. */
+  body: string | Buffer | BodyParts;
 }
 
 const NAMESPACE_TYPE = typeForKind('Namespace') as ResourceType;
