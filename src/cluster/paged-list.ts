@@ -42,10 +42,19 @@ const continueOf = (head: Record<string, unknown>): string | null => (head.metad
 
 const ignore = (): void => {};
 
+/**
+ * Resolves after Node's pending process.nextTick callbacks. A request is handed its (kept-alive) socket,
+ * and so written, in a nextTick callback, and those run only once the current run of microtasks is over:
+ * parsing chunks already read is one such run, so a request sent from within it would wait for it.
+ */
+const afterNextTicks = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
+
 export class PagedList<T> {
   /** The page being read, and the one requested ahead of it. */
   private current: PageFetch<T> | null = null;
   private ahead: PageFetch<T> | null = null;
+  /** A request was sent since the reader last let nextTick callbacks run (see afterNextTicks). */
+  private unsent = false;
 
   constructor(
     private readonly client: ApiClient,
@@ -64,6 +73,10 @@ export class PagedList<T> {
         try {
           let step = await page.first;
           while (!step.done) {
+            if (this.unsent) {
+              this.unsent = false;
+              await afterNextTicks();
+            }
             const out: T[] = [];
             for (const { key, value } of step.value) {
               if (seen.has(key)) continue;
@@ -116,6 +129,7 @@ export class PagedList<T> {
     fetch.pages = this.client.listPage(path, { ...query, limit: pageSize > 0 ? pageSize : undefined, continue: token }, options);
     fetch.first = fetch.pages.next();
     fetch.first.catch(ignore); // looked at when the page is read; a page dropped unread fails unseen
+    this.unsent = true;
     return fetch;
   }
 
