@@ -58,7 +58,7 @@ export default class Status extends BaseCommand {
     const format = flags.output;
     if (format === 'json') {
       // The replicas of a workload share these objects (ReportBuilder): each is stringified once.
-      writeJsonStreaming(report as unknown as Record<string, unknown>, 'pods', (chunk) => process.stdout.write(chunk), { sharedMembers: SHARED_POD_MEMBERS });
+      writeJsonStreaming(report as unknown as Record<string, unknown>, 'pods', process.stdout, { sharedMembers: SHARED_POD_MEMBERS });
     } else if (format === 'yaml') {
       process.stdout.write(renderStructured(report, format));
     } else {
@@ -111,7 +111,7 @@ export default class Status extends BaseCommand {
       if (table) for (const f of cluster.findings) if (f.severity !== 'info') warn(`context ${cluster.name}: ${f.code}: ${f.message}`);
     }
 
-    if (flags.output === 'json') writeFleetJson(fleet, (chunk) => process.stdout.write(chunk));
+    if (flags.output === 'json') writeFleetJson(fleet, process.stdout);
     else if (flags.output === 'yaml') process.stdout.write(renderStructured(fleet, 'yaml'));
     else writeFleetTables(fleet, { wide: flags.output === 'wide', noHeaders: flags['no-headers'], palette: palette(colorEnabled()) }, (chunk) => process.stdout.write(chunk));
 

@@ -6,7 +6,7 @@ import type { Palette } from '../cli/terminal.js';
 import { writeTable } from './plain-table.js';
 import { countsLine, NAMESPACE_HEADERS, namespaceRow, podHeaders, podRow, type StatusTableOptions } from './status-table.js';
 import { SHARED_POD_MEMBERS } from '../engine/report.js';
-import { writeJsonStreaming } from './structured.js';
+import { writeJsonStreaming, type ByteSink } from './structured.js';
 
 /** Row i of the concatenation of every cluster's items: [cluster, item]. */
 function locate<T>(clusters: readonly ClusterReport[], items: (c: ClusterReport) => readonly T[]): (i: number) => [ClusterReport, T | null] {
@@ -80,24 +80,16 @@ export function fleetSummaryLines(fleet: FleetReport, c: Palette): string[] {
 }
 
 /** The fleet report as pretty JSON (the bytes of JSON.stringify(fleet, null, 2)), each cluster's pods streamed. */
-export function writeFleetJson(fleet: FleetReport, write: (chunk: string) => void): void {
+export function writeFleetJson(fleet: FleetReport, sink: ByteSink): void {
   const PLACEHOLDER = '\u0000clusters\u0000';
   const text = JSON.stringify({ ...fleet, clusters: PLACEHOLDER }, null, 2);
   const at = text.indexOf(JSON.stringify(PLACEHOLDER));
+  const write = (s: string) => sink.write(Buffer.from(s));
   write(`${text.slice(0, at)}[\n`);
   fleet.clusters.forEach((cluster, i) => {
-    // Each cluster as its own document, re-indented to its depth (4 spaces); its last newline is held
-    // back so that the separator can follow its closing brace.
-    let first = true;
-    let heldNewline = false;
-    writeJsonStreaming(cluster as unknown as Record<string, unknown>, 'pods', (chunk) => {
-      const endsWithNewline = chunk.endsWith('\n');
-      const body = (endsWithNewline ? chunk.slice(0, -1) : chunk).replace(/\n/g, '\n    ');
-      write(`${first ? '    ' : heldNewline ? '\n    ' : ''}${body}`);
-      first = false;
-      heldNewline = endsWithNewline;
-    }, { sharedMembers: SHARED_POD_MEMBERS });
-    write(i < fleet.clusters.length - 1 ? ',\n' : '\n');
+    // Each cluster as a document of its own at its depth (4 spaces), the separator after its closing brace.
+    write('    ');
+    writeJsonStreaming(cluster as unknown as Record<string, unknown>, 'pods', sink, { sharedMembers: SHARED_POD_MEMBERS, indent: '    ', end: i < fleet.clusters.length - 1 ? ',\n' : '\n' });
   });
   write(`  ]${text.slice(at + JSON.stringify(PLACEHOLDER).length)}\n`);
 }

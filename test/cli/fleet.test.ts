@@ -178,8 +178,9 @@ describe('fleet helpers', () => {
       { context: 'dead', ok: false, error: 'connection refused' },
       { context: 'empty', ok: true, value: empty },
     ]);
-    let text = '';
-    writeFleetJson(fleet, (chunk) => (text += chunk));
+    const chunks: Uint8Array[] = [];
+    writeFleetJson(fleet, { write: (chunk) => chunks.push(Uint8Array.from(chunk)) });
+    const text = Buffer.concat(chunks).toString('utf8');
     expect(text).toBe(`${JSON.stringify(fleet, null, 2)}\n`);
     expect(fleet.summary).toMatchObject({ clusters: 3, failed: 1, failedClusters: ['dead'], pods: demo.summary.pods * 2 });
   });

@@ -1,15 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { writeJsonStreaming } from '../../src/render/structured.js';
+import { writeJsonStreaming, type StreamingOptions } from '../../src/render/structured.js';
+
+/** The chunks written, each copied as it arrives (a sink may not assume it can keep a batch's buffer... nor may the writer reuse one: copies would hide that). */
+function written(value: Record<string, unknown>, options?: StreamingOptions): { text: string; chunks: Buffer[] } {
+  const chunks: Buffer[] = [];
+  const kept: Uint8Array[] = [];
+  writeJsonStreaming(value, 'pods', { write: (c) => { chunks.push(Buffer.from(c)); kept.push(c); } }, options);
+  // The chunks the sink kept (not copies) still hold what was written: the writer never reuses a buffer it handed over.
+  kept.forEach((c, i) => expect(Buffer.from(c).equals(chunks[i]!)).toBe(true));
+  return { text: Buffer.concat(chunks).toString('utf8'), chunks };
+}
 
 describe('writeJsonStreaming', () => {
   it.each([
     [{ kind: 'R', pods: [{ a: 1, b: { c: [1, 2] } }, { a: 2, s: 'x\ny' }], summary: { n: 2 } }],
     [{ kind: 'R', pods: [], summary: {} }],
+    [{ kind: 'R', summary: {} }],
     [{ pods: Array.from({ length: 1234 }, (_, i) => ({ i, nested: { list: [i, String(i)] } })), tail: true }],
+    [{ kind: 'é', pods: [{ name: 'café-✓', emoji: '🙂 \ud83d lone surrogate', quote: '"\\' }], tail: 'ü' }],
   ])('writes exactly JSON.stringify(value, null, 2)', (value) => {
-    const chunks: string[] = [];
-    writeJsonStreaming(value as Record<string, unknown>, 'pods', (c) => chunks.push(c));
-    expect(chunks.join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+    expect(written(value as Record<string, unknown>).text).toBe(`${JSON.stringify(value, null, 2)}\n`);
+  });
+
+  it('writes an item larger than a batch whole, and bounded batches around it', () => {
+    const value = { pods: [{ a: 'x'.repeat(10) }, { big: 'é'.repeat(300_000) }, ...Array.from({ length: 10_000 }, (_, i) => ({ i }))] };
+    const { text, chunks } = written(value);
+    expect(text).toBe(`${JSON.stringify(value, null, 2)}\n`);
+    expect(chunks.length).toBeGreaterThan(2);
+    // Only the batch holding the big item is larger than a batch and the room past it.
+    expect(chunks.filter((c) => c.length > 80 * 1024)).toHaveLength(1);
+  });
+
+  it('indents the whole document and ends it as asked (a document inside another)', () => {
+    const value = { kind: 'R', pods: [{ a: 1, b: { c: [1, 2] } }, 'two'], summary: { n: 2 } };
+    const inner = JSON.stringify(value, null, 2).replaceAll('\n', '\n    ');
+    expect(written(value, { indent: '    ', end: ',\n' }).text).toBe(`${inner},\n`);
+    expect(written({ pods: [] }, { indent: '  ', end: '' }).text).toBe(JSON.stringify({ pods: [] }, null, 2).replaceAll('\n', '\n  '));
   });
 });
 
@@ -26,14 +52,22 @@ describe('writeJsonStreaming with shared members', () => {
     skipped: undefined,
     findings: i % 11 ? [] : [{ code: 'HostNetwork', message: `m${i}` }],
   }));
+  const shared = { sharedMembers: ['workload', 'actual', 'drift', 'findings'] };
   it.each([
     ['pods with shared workload, actual and drift objects', { kind: 'R', pods: items, summary: { pods: items.length } }],
     ['items that are not objects, and empty objects', { pods: [1, 'two', null, [3, [4]], {}, { a: {} }, undefined], tail: [] }],
     ['one item', { pods: [items[0]] }],
   ])('writes exactly JSON.stringify(value, null, 2): %s', (_name, value) => {
-    const chunks: string[] = [];
-    writeJsonStreaming(value as Record<string, unknown>, 'pods', (c) => chunks.push(c), { sharedMembers: ['workload', 'actual', 'drift', 'findings'] });
-    expect(chunks.join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
-    expect(chunks.length).toBeGreaterThan(2); // streamed: head, items in batches, tail
+    expect(written(value as Record<string, unknown>, shared).text).toBe(`${JSON.stringify(value, null, 2)}\n`);
+  });
+
+  it('streams: many items are written in several batches', () => {
+    expect(written({ kind: 'R', pods: items }, shared).chunks.length).toBeGreaterThan(2);
+  });
+
+  it('a shared object is written with its text when first seen, also at another indentation in another run', () => {
+    const value = { pods: [{ actual }, { actual }] };
+    expect(written(value, shared).text).toBe(`${JSON.stringify(value, null, 2)}\n`);
+    expect(written(value, { ...shared, indent: '  ' }).text).toBe(`${JSON.stringify(value, null, 2).replaceAll('\n', '\n  ')}\n`);
   });
 });
