@@ -95,7 +95,11 @@ const LISTED_WORKLOADS: WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSe
  * Namespaces and workloads are listed in pages this many times larger than pods: pods wait for them (the
  * namespaces all, the workloads their namespace's: workload-feed.ts), their objects are small or cut down
  * to a few hundred bytes while they arrive, and under real API latency each page is a round trip (18,000
- * Deployments in pages of 500 are 36 of them; in pages of 2,000, 9).
+ * Deployments in pages of 500 are 36 of them; in pages of 2,000, 9). Workloads streamed to the audit
+ * (loadBaseStreaming) are the exception: each pod waits only for its own namespace's, which the first
+ * pages hold, so round trips matter less than bytes; their pages are as large as the pods', so that
+ * their first ones, which arrive with the first pod pages, hold up the parsing of those less (under
+ * 50 ms of latency, 100,000 pods: 0.2 s sooner).
  */
 export const BASE_PAGE_FACTOR = 4;
 
@@ -296,7 +300,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     const gaps = LISTED_WORKLOADS.map((): string[] => []);
     let abandoned = false;
     const listWorkloads = (kind: WorkloadKind, k: number) =>
-      this.listScoped(kind, scope.namespace, {}, gaps[k]!, (raw) => longLived(workloadRecord(raw)), WORKLOAD_FIELDS, this.pageSize * BASE_PAGE_FACTOR, () => feed?.unordered(k));
+      this.listScoped(kind, scope.namespace, {}, gaps[k]!, (raw) => longLived(workloadRecord(raw)), WORKLOAD_FIELDS, feed ? this.pageSize : this.pageSize * BASE_PAGE_FACTOR, () => feed?.unordered(k));
     let workloadsRead: Promise<Settled<WorkloadRecord[][]>> | null = null;
     if (ownersRead) {
       // One pod's owner chain instead.

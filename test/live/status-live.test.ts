@@ -59,16 +59,25 @@ describe('status and explain against a live API', () => {
     expect(podLists.length).toBe(Math.ceil(JSON.parse(demo.stdout).summary.pods / 4));
     expect(podLists.slice(1).every((r) => r.query.continue)).toBe(true);
     expect(podLists.every((r) => r.query.limit === '4')).toBe(true);
-    // Workloads go in pages 4 times larger (every pod waits for them; each page is a round trip).
+    // status streams workloads to the audit (each pod waits for its namespace's only): pages as large as the pods'.
     const deploymentLists = cluster.requests.filter((r) => r.resource === 'deployments' && r.verb === 'list');
-    expect(deploymentLists.length).toBeGreaterThan(0);
-    expect(deploymentLists.every((r) => r.query.limit === '16')).toBe(true);
+    expect(deploymentLists.length).toBeGreaterThan(1);
+    expect(deploymentLists.every((r) => r.query.limit === '4')).toBe(true);
     // So do namespaces (every pod waits for them too).
     const namespaceLists = cluster.requests.filter((r) => r.resource === 'namespaces' && r.verb === 'list');
     expect(namespaceLists.length).toBeGreaterThan(0);
     expect(namespaceLists.every((r) => r.query.limit === '16')).toBe(true);
     const deployments = JSON.parse((await live(['status', '-A', '-o', 'json'])).stdout).pods.filter((p: { workload: { kind: string } | null }) => p.workload?.kind === 'Deployment');
     expect(deployments.length).toBeGreaterThan(16); // more than one workload page at --chunk-size 4
+  });
+
+  it('rollout, whose plan waits for every workload, lists them in pages 4 times larger (each page is a round trip)', async () => {
+    const before = cluster.requests.length;
+    const r = await live(['rollout', '-A', '--dry-run', '--chunk-size', '4']);
+    expect(r.code, r.stderr).toBe(0);
+    const deploymentLists = cluster.requests.slice(before).filter((q) => q.resource === 'deployments' && q.verb === 'list');
+    expect(deploymentLists.length).toBeGreaterThan(1);
+    expect(deploymentLists.every((q) => q.query.limit === '16')).toBe(true);
   });
 
   it.each([
