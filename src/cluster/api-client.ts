@@ -45,6 +45,8 @@ export interface ListPageOptions<T> {
   onHead?: (head: Record<string, unknown>) => void;
   /** Aborting stops the request at once (and any retry); the page then rejects with an AbortError. */
   signal?: AbortSignal;
+  /** Chunks already read that are parsed in one go before I/O gets a turn (default CHUNKS_PER_TURN). */
+  chunksPerTurn?: number;
 }
 
 interface Prepared {
@@ -91,7 +93,7 @@ export class ApiClient {
    * first item, so a caller that must not see an item twice drops the ones it has (by key).
    */
   async *listPage<T>(path: string, query: Record<string, string | number | undefined>, options: ListPageOptions<T>): AsyncGenerator<T[], Record<string, unknown>, undefined> {
-    const { parseItem, projection, onHead, signal } = options;
+    const { parseItem, projection, onHead, signal, chunksPerTurn = CHUNKS_PER_TURN } = options;
     let attempt = 0;
     for (;;) {
       attempt++;
@@ -101,7 +103,7 @@ export class ApiClient {
         response = await this.open('GET', path, query, undefined, undefined, signal);
         let batch: T[] = [];
         const splitter = new ListSplitter((json) => batch.push(parseItem(json)), { ...(projection ? { projection } : {}), ...(onHead ? { onHead } : {}) });
-        for await (const chunk of readAhead(response.res, READ_AHEAD_BYTES)) {
+        for await (const chunk of readAhead(response.res, READ_AHEAD_BYTES, chunksPerTurn)) {
           splitter.push(chunk);
           if (batch.length > 0) {
             const out = batch;
@@ -324,14 +326,17 @@ function readAll(response: OpenResponse): Promise<string> {
  * only freed by the next full GC. At 100,000 pods, 4 MB ahead cost 20-50 MB of peak RSS and no time.
  */
 const READ_AHEAD_BYTES = 1024 * 1024;
-/** Parsing chunks already read gives way to I/O every this many chunks (64 KB each, a few ms). */
-const YIELD_EVERY_CHUNKS = 4;
+/**
+ * Parsing chunks already read gives way to I/O every this many chunks (64 KB each, a few ms), unless the
+ * list asks otherwise (ListPageOptions.chunksPerTurn).
+ */
+export const CHUNKS_PER_TURN = 4;
 
 /**
  * The chunks of a response, read as they arrive up to `limit` bytes ahead of the consumer. Ends when the
  * response ends or closes (the caller checks `res.complete`); throws its error.
  */
-async function* readAhead(res: http.IncomingMessage, limit: number): AsyncGenerator<Buffer, void, undefined> {
+async function* readAhead(res: http.IncomingMessage, limit: number, chunksPerTurn: number): AsyncGenerator<Buffer, void, undefined> {
   const queue: Buffer[] = [];
   let queued = 0;
   let ended = false;
@@ -370,7 +375,7 @@ async function* readAhead(res: http.IncomingMessage, limit: number): AsyncGenera
         yield chunk;
         // Chunks read ahead are parsed in one go of microtasks: now and then, let I/O in (the head of
         // the page requested ahead, which sends the request after it, should not wait for this page).
-        if (++sinceIo === YIELD_EVERY_CHUNKS) {
+        if (++sinceIo >= chunksPerTurn) {
           sinceIo = 0;
           await new Promise<void>((resolve) => setImmediate(resolve));
         }

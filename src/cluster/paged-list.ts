@@ -23,6 +23,8 @@ export interface PagedListOptions<T> {
   parseItem: (json: string) => { key: string; value: T };
   /** Aborting stops every request of the list (the source closes). */
   signal?: AbortSignal;
+  /** See ListPageOptions.chunksPerTurn. */
+  chunksPerTurn?: number;
 }
 
 type Batch<T> = { key: string; value: T }[];
@@ -114,7 +116,7 @@ export class PagedList<T> {
   }
 
   private fetch(token: string | undefined): PageFetch<T> {
-    const { path, query, pageSize, projection, parseItem, signal } = this.options;
+    const { path, query, pageSize, projection, parseItem, signal, chunksPerTurn } = this.options;
     const controller = new AbortController();
     const fetch = { token, controller } as PageFetch<T>;
     const options: ListPageOptions<{ key: string; value: T }> = {
@@ -125,6 +127,7 @@ export class PagedList<T> {
         if (fetch === this.current) this.requestAhead(fetch);
       },
       ...(projection ? { projection } : {}),
+      ...(chunksPerTurn !== undefined ? { chunksPerTurn } : {}),
     };
     fetch.pages = this.client.listPage(path, { ...query, limit: pageSize > 0 ? pageSize : undefined, continue: token }, options);
     fetch.first = fetch.pages.next();

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LiveSource } from '../../src/cluster/live-source.js';
+import { PagedList } from '../../src/cluster/paged-list.js';
 import { POD_FIELDS } from '../../src/cluster/record-fields.js';
 import { readScope } from '../../src/cluster/read-scope.js';
 import { podRecord } from '../../src/cluster/records.js';
@@ -194,5 +195,46 @@ describe('readScope: the pod list started with loadBase', () => {
     ).rejects.toMatchObject({ status: 400 });
     await source.close();
     expect(keys).toHaveLength(20);
+  });
+});
+
+describe('chunks read ahead and I/O', () => {
+  /** Batches of one page of all the pods (about 700 KB, so several chunks read ahead), each with the turns of the event loop run before it. */
+  async function turnsPerBatch(chunksPerTurn: number | undefined): Promise<number[]> {
+    const { ApiClient } = await import('../../src/cluster/api-client.js');
+    const { loadKubeconfig } = await import('../../src/cluster/kubeconfig.js');
+    const client = await ApiClient.create(loadKubeconfig({ kubeconfig: cluster.kubeconfigPath }), { timeoutMs: 10_000 });
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    const parseItem = (json: string) => ({ key: String(JSON.parse(json).metadata.name), value: 1 });
+    const seen: number[] = [];
+    try {
+      // The response is all there before parsing starts: the chunks are read ahead, none waits for the network.
+      const list = new PagedList(client, { path: '/api/v1/pods', query: {}, pageSize: 0, parseItem, ...(chunksPerTurn !== undefined ? { chunksPerTurn } : {}) });
+      const iterator = list[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      await sleep(100);
+      setImmediate(tick);
+      if (!first.done) seen.push(turns);
+      for (let step = await iterator.next(); !step.done; step = await iterator.next()) seen.push(turns);
+    } finally {
+      ticking = false;
+      client.close();
+    }
+    return seen;
+  }
+
+  it('a paged list lets other I/O in after as many chunks read ahead as it asks (4 by default)', async () => {
+    const one = await turnsPerBatch(1);
+    const four = await turnsPerBatch(undefined);
+    // Every chunk holds pods: one batch a chunk. With 1, a turn of the loop between any two chunks; with 4, between every fourth.
+    expect(one.length).toBeGreaterThan(8);
+    const advances = (seen: number[]) => seen.slice(1).filter((t, i) => t > seen[i]!).length;
+    expect(advances(one)).toBeGreaterThanOrEqual(one.length - 2);
+    expect(advances(four)).toBeLessThanOrEqual(Math.ceil(four.length / 4) + 1);
   });
 });
