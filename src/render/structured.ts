@@ -15,6 +15,11 @@ const MARKER = JSON.stringify(PLACEHOLDER);
 /** Where streamed JSON goes: UTF-8 bytes, in order (process.stdout, say). */
 export interface ByteSink {
   write(chunk: Uint8Array): unknown;
+  /**
+   * A stream's bytes not yet handed on: 0 right after a write means the chunk was written through
+   * (stdout to a file or, on Linux, a pipe or terminal), so its buffer can take the next batch.
+   */
+  readonly writableLength?: number;
 }
 
 export interface StreamingOptions {
@@ -125,8 +130,9 @@ function reindented(v: unknown, indent: string): string {
 }
 
 /**
- * Bytes per write. A batch is one buffer, handed to the sink when full and not touched again (the sink
- * may hold on to it), so each batch is a fresh allocation: at 64 KB they die young.
+ * Bytes per write. A batch is one buffer, handed to the sink when full; the next batch reuses it only
+ * when the sink says it has written it through (ByteSink.writableLength), else it is a fresh one (the
+ * sink may hold on to it).
  */
 const BATCH_BYTES = 64 * 1024;
 /** Room past a full batch for the item that fills it (a larger one grows its batch). */
@@ -153,7 +159,7 @@ class ByteBatch {
   flush(): void {
     if (this.length === 0) return;
     this.sink.write(this.buffer.subarray(0, this.length));
-    this.buffer = Buffer.allocUnsafe(BATCH_BYTES + ITEM_ROOM);
+    if (this.sink.writableLength !== 0 || this.buffer.length > BATCH_BYTES + ITEM_ROOM) this.buffer = Buffer.allocUnsafe(BATCH_BYTES + ITEM_ROOM);
     this.length = 0;
   }
 

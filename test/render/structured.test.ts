@@ -31,6 +31,22 @@ describe('writeJsonStreaming', () => {
     expect(chunks.filter((c) => c.length > 80 * 1024)).toHaveLength(1);
   });
 
+  it('reuses its buffer for the next batch only when the sink has written the last one through', () => {
+    const value = { pods: Array.from({ length: 5000 }, (_, i) => ({ i, name: `p-${i}` })) };
+    const expected = `${JSON.stringify(value, null, 2)}\n`;
+    const through: Buffer[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    writeJsonStreaming(value, 'pods', { writableLength: 0, write: (c) => { through.push(Buffer.from(c)); buffers.add(c.buffer); } });
+    expect(Buffer.concat(through).toString('utf8')).toBe(expected);
+    expect(through.length).toBeGreaterThan(2);
+    expect(buffers.size).toBeLessThan(through.length);
+    // A sink with bytes still pending keeps what it was given: never overwritten.
+    const kept: Uint8Array[] = [];
+    writeJsonStreaming(value, 'pods', { writableLength: 10, write: (c) => kept.push(c) });
+    expect(Buffer.concat(kept).toString('utf8')).toBe(expected);
+    expect(new Set(kept.map((c) => c.buffer)).size).toBe(kept.length);
+  });
+
   it('indents the whole document and ends it as asked (a document inside another)', () => {
     const value = { kind: 'R', pods: [{ a: 1, b: { c: [1, 2] } }, 'two'], summary: { n: 2 } };
     const inner = JSON.stringify(value, null, 2).replaceAll('\n', '\n    ');
