@@ -75,16 +75,15 @@ function send(response: ServerResponse, status: number, body: string | Buffer | 
     return;
   }
   // The first half, then the connection is cut (once that half has been handed to the kernel).
+  const cut = () => response.socket?.destroy();
   let left = Math.floor(length / 2);
-  const half: Buffer[] = [];
+  if (left === 0) response.write(Buffer.alloc(0), cut);
   for (const part of parts) {
     if (left === 0) break;
-    half.push(part.length <= left ? part : part.subarray(0, left));
-    left -= (half[half.length - 1] as Buffer).length;
+    const piece = part.length <= left ? part : part.subarray(0, left);
+    left -= piece.length;
+    response.write(piece, left === 0 ? cut : undefined);
   }
-  const last = half.pop() ?? Buffer.alloc(0);
-  for (const part of half) response.write(part);
-  response.write(last, () => response.socket?.destroy());
   response.uncork();
 }
 

@@ -4,6 +4,8 @@
 // readScope: pods read while loadBase is still under way (within its bound), the RBAC fallback, failures.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ApiClient } from '../../src/cluster/api-client.js';
+import { loadKubeconfig } from '../../src/cluster/kubeconfig.js';
 import { LiveSource } from '../../src/cluster/live-source.js';
 import { PagedList } from '../../src/cluster/paged-list.js';
 import { POD_FIELDS } from '../../src/cluster/record-fields.js';
@@ -201,8 +203,6 @@ describe('readScope: the pod list started with loadBase', () => {
 describe('chunks read ahead and I/O', () => {
   /** Batches of one page of all the pods (about 700 KB, so several chunks read ahead), each with the turns of the event loop run before it. */
   async function turnsPerBatch(chunksPerTurn: number | undefined): Promise<number[]> {
-    const { ApiClient } = await import('../../src/cluster/api-client.js');
-    const { loadKubeconfig } = await import('../../src/cluster/kubeconfig.js');
     const client = await ApiClient.create(loadKubeconfig({ kubeconfig: cluster.kubeconfigPath }), { timeoutMs: 10_000 });
     let turns = 0;
     let ticking = true;
