@@ -138,6 +138,8 @@ export class ReportBuilder {
   private readonly drifts = new Interner<PodAudit['drift']>((d) => d.join(','));
   private readonly noFindings = new Interner<PodAudit['findings']>(() => '');
   private readonly pods: PodAudit[] = [];
+  /** The pods came in report order (a cluster-wide list's is): build() need not sort them. */
+  private inOrder = true;
   private readonly byDrift: Record<string, number> = {};
   private readonly byFinding: Record<string, number> = {};
   private total = 0;
@@ -145,12 +147,16 @@ export class ReportBuilder {
   private drifted = 0;
   private ambientPods = 0;
 
+  /**
+   * Namespaces are audited when their first pod comes, those without pods in build(): not all at once
+   * here, where 2,000 of them held up the reading of the first pod pages by 40 ms. The same audit either
+   * way: a namespace's audit reads only the base state (labels, webhooks, injector configuration,
+   * ambient objects), which is complete before the first pod is added.
+   */
   constructor(
     private readonly ctx: ClusterContext,
     private readonly options: ReportOptions,
-  ) {
-    for (const name of options.namespaces) this.namespace(name);
-  }
+  ) {}
 
   private namespace(name: string): NamespaceAudit {
     let ns = this.namespaces.get(name);
@@ -187,11 +193,16 @@ export class ReportBuilder {
     }
     for (const d of audit.drift) this.byDrift[d] = (this.byDrift[d] ?? 0) + 1;
     for (const f of audit.findings) this.byFinding[f.code] = (this.byFinding[f.code] ?? 0) + 1;
-    if (!this.options.driftOnly || audit.drift.length > 0 || audit.findings.some((f) => f.severity !== 'info')) this.pods.push(audit);
+    if (!this.options.driftOnly || audit.drift.length > 0 || audit.findings.some((f) => f.severity !== 'info')) {
+      const last = this.pods[this.pods.length - 1];
+      if (last && this.inOrder && podOrder(last, audit) > 0) this.inOrder = false;
+      this.pods.push(audit);
+    }
     return audit;
   }
 
   build(): InjectionReport {
+    for (const name of this.options.namespaces) this.namespace(name);
     const namespaces = [...this.namespaces.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const ns of namespaces) for (const f of ns.findings) this.byFinding[f.code] = (this.byFinding[f.code] ?? 0) + 1;
     const findings = [...this.ctx.findings];
@@ -206,7 +217,7 @@ export class ReportBuilder {
     for (const f of findings) this.byFinding[f.code] = (this.byFinding[f.code] ?? 0) + 1;
     const byDrift: Record<string, number> = {};
     for (const code of DRIFT_CODES) if (this.byDrift[code]) byDrift[code] = this.byDrift[code];
-    const pods = this.pods.sort((a, b) => (a.namespace === b.namespace ? cmp(a.name, b.name) : cmp(a.namespace, b.namespace)));
+    const pods = this.inOrder ? this.pods : this.pods.sort(podOrder);
     return {
       kind: 'InjectionReport',
       apiVersion: 'inject.istio-tools.dev/v1alpha1',
@@ -225,6 +236,11 @@ export class ReportBuilder {
       },
     };
   }
+}
+
+/** Report order: by namespace, then name. */
+function podOrder(a: PodAudit, b: PodAudit): number {
+  return a.namespace === b.namespace ? cmp(a.name, b.name) : cmp(a.namespace, b.namespace);
 }
 
 function cmp(a: string, b: string): number {

@@ -93,6 +93,15 @@ describe('ReportBuilder', () => {
     expect(hasProblems(report)).toBe(true);
   });
 
+  it('pods come out in report order whatever order they came in (a cluster-wide list has it already)', () => {
+    const names = (list: PodRecord[]) => build(ctx, ['canary', 'empty', 'inj'], list).pods.map((p) => `${p.namespace}/${p.name}`);
+    const inOrder = [pod({ namespace: 'canary', name: 'a' }), pod({ namespace: 'canary', name: 'b' }), pod({ namespace: 'inj', name: 'a' })];
+    expect(names(inOrder)).toEqual(['canary/a', 'canary/b', 'inj/a']);
+    // In order but for the last one (by name, then by namespace).
+    expect(names([...inOrder, pod({ namespace: 'inj', name: '0' })])).toEqual(['canary/a', 'canary/b', 'inj/0', 'inj/a']);
+    expect(names([...inOrder, pod({ namespace: 'canary', name: 'c' })])).toEqual(['canary/a', 'canary/b', 'canary/c', 'inj/a']);
+  });
+
   it('driftOnly keeps drifted pods (and pods with findings) but counts every pod', () => {
     const report = build(ctx, ['inj'], [injectedPod('default', { namespace: 'inj', name: 'ok' }), pod({ namespace: 'inj', name: 'missing' })], true);
     expect(report.pods.map((p) => p.name)).toEqual(['missing']);
