@@ -102,9 +102,26 @@ export class ApiClient {
         signal?.throwIfAborted();
         response = await this.open('GET', path, query, undefined, undefined, signal);
         let batch: T[] = [];
-        const splitter = new ListSplitter((json) => batch.push(parseItem(json)), { ...(projection ? { projection } : {}), ...(onHead ? { onHead } : {}) });
+        let headSeen = !onHead;
+        const splitter = new ListSplitter((json) => batch.push(parseItem(json)), {
+          ...(projection ? { projection } : {}),
+          ...(onHead
+            ? {
+                onHead: (head) => {
+                  headSeen = true;
+                  onHead(head);
+                },
+              }
+            : {}),
+        });
         for await (const chunk of readAhead(response.res, READ_AHEAD_BYTES, chunksPerTurn)) {
-          splitter.push(chunk);
+          if (!headSeen && chunk.length > HEAD_BYTES) {
+            // The head alone first: a request onHead sends is written in a nextTick callback (Node hands it
+            // its kept-alive socket there), so it leaves now, not once the rest of the chunk is parsed.
+            splitter.push(chunk.subarray(0, HEAD_BYTES));
+            if (headSeen) await afterNextTicks();
+            splitter.push(chunk.subarray(HEAD_BYTES));
+          } else splitter.push(chunk);
           if (batch.length > 0) {
             const out = batch;
             batch = [];
@@ -331,6 +348,16 @@ const READ_AHEAD_BYTES = 1024 * 1024;
  * list asks otherwise (ListPageOptions.chunksPerTurn).
  */
 export const CHUNKS_PER_TURN = 4;
+
+/** Bytes of a list response that hold its head (kind, apiVersion, metadata: a few hundred bytes), and more. */
+const HEAD_BYTES = 4096;
+
+/**
+ * Resolves after Node's pending process.nextTick callbacks. A request is handed its (kept-alive) socket,
+ * and so written, in a nextTick callback, and those run only once the current run of microtasks is over:
+ * parsing chunks already read is one such run, so a request sent from within it would wait for it.
+ */
+export const afterNextTicks = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
 
 /**
  * The chunks of a response, read as they arrive up to `limit` bytes ahead of the consumer. Ends when the

@@ -67,6 +67,13 @@ export function resourcePath(kind: ResourceKind, namespace: string | null, name?
   return `${root}${ns}/${r.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
+/** How a list is read: its projection, page size, and whether the next page is requested ahead (PagedList). */
+export interface ListOptions {
+  projection?: Projection;
+  pageSize?: number;
+  requestAhead?: boolean;
+}
+
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /** A promise that never rejects: its outcome, to be looked at later. */
@@ -164,9 +171,9 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     namespace: string | null,
     query: Record<string, string | undefined> = {},
     map: (raw: RawObject) => T = (raw) => raw as T,
-    projection?: Projection,
-    pageSize: number = this.pageSize,
+    options: ListOptions = {},
   ): PagedList<T> {
+    const { projection, pageSize = this.pageSize, requestAhead = true } = options;
     const parseItem = (json: string): { key: string; value: T } => {
       const raw = JSON.parse(json) as RawObject;
       raw.kind ??= kind;
@@ -184,6 +191,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
       // receive window still small on a new connection) is read once, about 128 KB. (25,000 pods: the
       // first pod page took 300 ms to arrive, the floor's 10 ms.)
       chunksPerTurn: kind === 'Pod' ? CHUNKS_PER_TURN : 1,
+      requestAhead,
     });
   }
 
@@ -197,13 +205,11 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     query: Record<string, string | undefined>,
     gaps: string[],
     map: (raw: RawObject) => T,
-    projection?: Projection,
-    pageSize: number = this.pageSize,
-    onFallback?: () => void,
+    options: ListOptions & { onFallback?: () => void } = {},
   ): AsyncIterable<T[]> {
     let known: string[] = [];
     try {
-      yield* this.listPages(kind, namespace, query, map, projection, pageSize);
+      yield* this.listPages(kind, namespace, query, map, options);
       return;
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 403)) throw err;
@@ -213,11 +219,11 @@ export class LiveSource implements ClusterSource, ClusterWriter {
         return;
       }
     }
-    onFallback?.();
+    options.onFallback?.();
     const denied: string[] = [];
     for (const ns of known) {
       try {
-        yield* this.listPages(kind, ns, query, map, projection, pageSize);
+        yield* this.listPages(kind, ns, query, map, options);
       } catch (err) {
         if (err instanceof ApiError && err.status === 403) denied.push(ns);
         else throw err;
@@ -228,7 +234,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
 
   private async listAll(kind: ResourceKind, namespace: string | null, query: Record<string, string | undefined> = {}, pageSize = this.pageSize): Promise<RawObject[]> {
     const out: RawObject[] = [];
-    for await (const page of this.listPages(kind, namespace, query, undefined, undefined, pageSize)) out.push(...page);
+    for await (const page of this.listPages(kind, namespace, query, undefined, { pageSize })) out.push(...page);
     return out;
   }
 
@@ -279,7 +285,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     const collect = async <T>(kind: ResourceKind, namespace: string | null, map: (raw: RawObject) => T, projection?: Projection): Promise<T[]> => {
       const out: T[] = [];
       try {
-        for await (const page of this.listScoped(kind, namespace, {}, ambientGaps, map, projection)) out.push(...page);
+        for await (const page of this.listScoped(kind, namespace, {}, ambientGaps, map, projection ? { projection } : {})) out.push(...page);
       } catch (err) {
         if (err instanceof ApiError && err.status === 404) return [];
         throw err;
@@ -304,8 +310,14 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     this.knownNamespaces = namespacesRead.then((r) => (r.ok ? r.value.map((n) => String(n.metadata?.name ?? '')).filter(Boolean) : []));
     const gaps = LISTED_WORKLOADS.map((): string[] => []);
     let abandoned = false;
+    // Streamed lists pace themselves to the audit (WorkloadFeed.paced): no page requested ahead, none left unread.
     const listWorkloads = (kind: WorkloadKind, k: number) =>
-      this.listScoped(kind, scope.namespace, {}, gaps[k]!, (raw) => longLived(workloadRecord(raw)), WORKLOAD_FIELDS, feed ? this.pageSize : this.pageSize * BASE_PAGE_FACTOR, () => feed?.unordered(k));
+      this.listScoped(kind, scope.namespace, {}, gaps[k]!, (raw) => longLived(workloadRecord(raw)), {
+        projection: WORKLOAD_FIELDS,
+        pageSize: feed ? this.pageSize : this.pageSize * BASE_PAGE_FACTOR,
+        requestAhead: !feed,
+        onFallback: () => feed?.unordered(k),
+      });
     let workloadsRead: Promise<Settled<WorkloadRecord[][]>> | null = null;
     if (ownersRead) {
       // One pod's owner chain instead.
@@ -317,6 +329,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
           for await (const page of listWorkloads(kind, k)) {
             if (abandoned || feed.failed) return;
             feed.add(k, page);
+            await feed.paced(k);
           }
           feed.end(k, gaps[k]!.map(workloadGapWarning));
         })().catch((err: unknown) => feed.fail(err));
@@ -445,7 +458,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     if (scope.labelSelector) parseSelectorOrThrow(scope.labelSelector);
     this.podWarnings.length = 0; // those of this listing only (an audit redone lists the pods again)
     let count = 0;
-    for await (const records of this.listScoped('Pod', scope.namespace, podQuery(scope), this.podWarnings, podRecord, POD_FIELDS)) {
+    for await (const records of this.listScoped('Pod', scope.namespace, podQuery(scope), this.podWarnings, podRecord, { projection: POD_FIELDS })) {
       count += records.length;
       onProgress?.(count);
       yield records;

@@ -10,7 +10,7 @@
 // whose items were yielded (a retried page can end elsewhere than the failed attempt announced: its
 // early request is then dropped and sent again with the right token).
 import type { ApiClient, ListPageOptions } from './api-client.js';
-import { ApiError } from './api-client.js';
+import { afterNextTicks, ApiError } from './api-client.js';
 import type { Projection } from './list-splitter.js';
 
 export interface PagedListOptions<T> {
@@ -25,6 +25,12 @@ export interface PagedListOptions<T> {
   signal?: AbortSignal;
   /** See ListPageOptions.chunksPerTurn. */
   chunksPerTurn?: number;
+  /**
+   * Request the next page as soon as the current one's head has come (default true). Without it, the
+   * next page is requested once the reader asks for more than the current page: a reader that paces
+   * itself (workload-feed.ts) then leaves no response waiting unread at the server.
+   */
+  requestAhead?: boolean;
 }
 
 type Batch<T> = { key: string; value: T }[];
@@ -43,13 +49,6 @@ interface PageFetch<T> {
 const continueOf = (head: Record<string, unknown>): string | null => (head.metadata as { continue?: string } | undefined)?.continue || null;
 
 const ignore = (): void => {};
-
-/**
- * Resolves after Node's pending process.nextTick callbacks. A request is handed its (kept-alive) socket,
- * and so written, in a nextTick callback, and those run only once the current run of microtasks is over:
- * parsing chunks already read is one such run, so a request sent from within it would wait for it.
- */
-const afterNextTicks = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
 
 export class PagedList<T> {
   /** The page being read, and the one requested ahead of it. */
@@ -138,6 +137,7 @@ export class PagedList<T> {
 
   /** Requests the page after `page` once its head names one; replaces a request sent with another token. */
   private requestAhead(page: PageFetch<T>): void {
+    if (this.options.requestAhead === false) return;
     if (page.next === undefined || this.ahead?.token === (page.next ?? undefined)) return;
     this.drop(this.ahead);
     this.ahead = page.next ? this.fetch(page.next) : null;

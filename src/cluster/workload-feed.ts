@@ -13,7 +13,19 @@
 // cluster context built without istiod's Deployment), and the feed fails with OutOfOrderList (the audit
 // is then redone without the feed, see audit-cluster.ts). A list read namespace by namespace (the RBAC
 // fallback) is not in key order: it admits only once it has ended.
+//
+// The lists pace themselves to the audit (paced): a list that holds LEAD_RECORDS records in namespaces
+// past every namespace asked about so far (by pods, or by the base state: istiod's namespaces) waits
+// before reading on. Pods hold most of a cluster's bytes and come slower than their workloads (50 pods
+// and 9 Deployments a namespace: a page of Deployments covers 5 pages of pods); read at full speed, the
+// workload lists took a third of the CPU while the first pod pages arrived, and held them up.
 import type { WorkloadRecord } from '../engine/types.js';
+
+/**
+ * Records a list may hold in namespaces no pod has asked about yet before it waits: two pages of 500.
+ * A list that waits reads on (a round trip and a page) while the audit goes through those records.
+ */
+export const LEAD_RECORDS = 1000;
 
 /** The workload lists broke their order after pods were admitted on it: the audit must be redone. */
 export class OutOfOrderList extends Error {
@@ -45,6 +57,16 @@ export class WorkloadFeed {
   private held: WorkloadRecord[] = [];
   /** Per list: its RBAC gaps, given with end(). */
   private readonly lateWarnings: string[][];
+  /** The greatest `<namespace>/` asked about (admits, also when the answer is no). */
+  private demandKey = '';
+  /** Per list: its records in namespaces past demandKey, as runs of one namespace, and their number. */
+  private readonly ahead: { key: string; count: number }[][];
+  private readonly lead: number[];
+  /** Per list: never waits (a list the base state waits to end). */
+  private readonly unpaced: boolean[];
+  /** Off once the pods are all in (whenEnded): every list reads to its end. */
+  private pacing = true;
+  private pacedWaiters: { list: number; resolve: () => void }[] = [];
 
   constructor(readonly kinds: readonly string[]) {
     this.lastKey = kinds.map(() => '');
@@ -52,6 +74,9 @@ export class WorkloadFeed {
     this.ended = kinds.map(() => false);
     this.ordered = kinds.map(() => true);
     this.lateWarnings = kinds.map(() => []);
+    this.ahead = kinds.map(() => []);
+    this.lead = kinds.map(() => 0);
+    this.unpaced = kinds.map(() => false);
     this.open = kinds.length;
   }
 
@@ -64,19 +89,21 @@ export class WorkloadFeed {
   add(list: number, records: readonly WorkloadRecord[]): void {
     if (this.failure) return;
     for (const r of records) {
-      if (r.namespace === this.lastNamespace[list]) continue;
-      const key = `${r.namespace}/`;
-      if (key < this.lastKey[list]!) {
-        // Every admission so far had this list (open, so ordered then) past the admitted namespaces.
-        if (key <= this.admittedKey) {
-          this.fail(new OutOfOrderList(this.kinds[list]!, r.namespace));
-          return;
+      if (r.namespace !== this.lastNamespace[list]) {
+        const key = `${r.namespace}/`;
+        if (key < this.lastKey[list]!) {
+          // Every admission so far had this list (open, so ordered then) past the admitted namespaces.
+          if (key <= this.admittedKey) {
+            this.fail(new OutOfOrderList(this.kinds[list]!, r.namespace));
+            return;
+          }
+          this.ordered[list] = false;
+          continue;
         }
-        this.ordered[list] = false;
-        continue;
+        this.lastKey[list] = key;
+        this.lastNamespace[list] = r.namespace;
       }
-      this.lastKey[list] = key;
-      this.lastNamespace[list] = r.namespace;
+      this.countAhead(list, this.lastKey[list]!);
     }
     if (this.sink) this.sink(records);
     else for (const r of records) this.held.push(r);
@@ -103,6 +130,53 @@ export class WorkloadFeed {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w.reject(error);
+    this.wakePaced(); // their lists stop (failed)
+  }
+
+  /**
+   * Resolves when list `list` may read on: at once unless it holds LEAD_RECORDS records in namespaces no
+   * one has asked about yet; then once the audit (or the base state) asks for one of them, the pods are
+   * all in, or the feed fails. An unordered list never waits (it admits nothing until it ends).
+   */
+  paced(list: number): Promise<void> {
+    if (this.mayRead(list)) return Promise.resolve();
+    return new Promise((resolve) => this.pacedWaiters.push({ list, resolve }));
+  }
+
+  private mayRead(list: number): boolean {
+    return !this.pacing || this.failure !== null || this.unpaced[list]! || !this.ordered[list] || this.lead[list]! < LEAD_RECORDS;
+  }
+
+  private countAhead(list: number, key: string): void {
+    if (key <= this.demandKey) return;
+    const runs = this.ahead[list]!;
+    const last = runs[runs.length - 1];
+    if (last?.key === key) last.count++;
+    else runs.push({ key, count: 1 });
+    this.lead[list]!++;
+  }
+
+  /** Asked about `key`: the records up to it no longer count as ahead. */
+  private demand(key: string): void {
+    if (key <= this.demandKey) return;
+    this.demandKey = key;
+    for (let i = 0; i < this.ahead.length; i++) {
+      const runs = this.ahead[i]!;
+      let dropped = 0;
+      while (dropped < runs.length && runs[dropped]!.key <= key) this.lead[i]! -= runs[dropped++]!.count;
+      if (dropped > 0) runs.splice(0, dropped);
+    }
+    this.wakePaced();
+  }
+
+  private wakePaced(): void {
+    if (this.pacedWaiters.length === 0) return;
+    const waiting: { list: number; resolve: () => void }[] = [];
+    for (const w of this.pacedWaiters) {
+      if (this.mayRead(w.list)) w.resolve();
+      else waiting.push(w);
+    }
+    this.pacedWaiters = waiting;
   }
 
   /** The records so far; those that come later are held for attach(). */
@@ -124,6 +198,7 @@ export class WorkloadFeed {
     if (this.open === 0 || namespace === this.admittedNamespace) return this.failure === null;
     if (this.failure) return false;
     const key = `${namespace}/`;
+    this.demand(key);
     for (let i = 0; i < this.lastKey.length; i++) {
       if (!this.ended[i] && !(this.ordered[i] && this.lastKey[i]! > key)) return false;
     }
@@ -139,11 +214,19 @@ export class WorkloadFeed {
 
   /** Resolves once the given lists have ended and every other list admits `namespaces`. */
   whenCovers(namespaces: readonly string[], endedLists: readonly number[]): Promise<void> {
+    for (const i of endedLists) this.unpaced[i] = true;
+    for (const ns of namespaces) this.demand(`${ns}/`);
+    this.wakePaced();
     return this.until(() => endedLists.every((i) => this.ended[i]) && namespaces.every((ns) => this.admits(ns)));
   }
 
-  /** Resolves with the lists' RBAC warnings (in the lists' order) once every list has ended; rejects when the feed fails. */
+  /**
+   * For when the pods are all in: every list reads to its end from now on (no pacing); resolves with the
+   * lists' RBAC warnings (in the lists' order) once every list has ended; rejects when the feed fails.
+   */
   async whenEnded(): Promise<string[]> {
+    this.pacing = false;
+    this.wakePaced();
     await this.until(() => this.open === 0);
     return this.lateWarnings.flat();
   }

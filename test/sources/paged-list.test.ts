@@ -11,6 +11,7 @@ import { PagedList } from '../../src/cluster/paged-list.js';
 import { POD_FIELDS } from '../../src/cluster/record-fields.js';
 import { readScope } from '../../src/cluster/read-scope.js';
 import { podRecord } from '../../src/cluster/records.js';
+import type { ClusterSource } from '../../src/cluster/source.js';
 import { startTestCluster, type TestCluster } from '../cluster/server.js';
 import { pageOf } from '../cluster/pagination.js';
 
@@ -44,7 +45,7 @@ const podPages = () => cluster.requests.filter((r) => r.resource === 'pods' && r
 
 async function listAll(source: LiveSource, onBatch?: (seen: number) => Promise<void>): Promise<string[]> {
   const keys: string[] = [];
-  for await (const batch of source.listPages('Pod', null, {}, podRecord, POD_FIELDS)) {
+  for await (const batch of source.listPages('Pod', null, {}, podRecord, { projection: POD_FIELDS })) {
     for (const p of batch) keys.push(`${p.namespace}/${p.name}`);
     await onBatch?.(keys.length);
   }
@@ -55,7 +56,7 @@ describe('paged lists with the next page requested ahead', () => {
   it('yields every pod once, equal to the records of the whole objects', async () => {
     const source = await open();
     const records = [];
-    for await (const batch of source.listPages('Pod', null, {}, podRecord, POD_FIELDS)) records.push(...batch);
+    for await (const batch of source.listPages('Pod', null, {}, podRecord, { projection: POD_FIELDS })) records.push(...batch);
     await source.close();
     expect(records.map((p) => `${p.namespace}/${p.name}`).sort()).toEqual(expected);
     const whole = new Map(cluster.store.list('Pod').map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, podRecord(p)]));
@@ -111,10 +112,24 @@ describe('paged lists with the next page requested ahead', () => {
     expect(pages.filter((p) => p === 1)).toHaveLength(2);
   });
 
+  it('without requestAhead, the next page is requested only once the reader asks for more than the current one', async () => {
+    const source = await open();
+    const pages = source.listPages('Pod', null, {}, podRecord, { projection: POD_FIELDS, requestAhead: false })[Symbol.asyncIterator]();
+    const keys: string[] = [];
+    const first = await pages.next();
+    for (const p of first.value ?? []) keys.push(`${p.namespace}/${p.name}`);
+    await sleep(100);
+    expect(podPages()).toEqual([1]); // page 1's head named page 2 long ago
+    for (let step = await pages.next(); !step.done; step = await pages.next()) for (const p of step.value) keys.push(`${p.namespace}/${p.name}`);
+    await source.close();
+    expect(keys.sort()).toEqual(expected);
+    expect(podPages()).toEqual(Array.from({ length: PODS / PAGE }, (_, i) => i + 1));
+  });
+
   it('a reader that stops early leaves no request behind', async () => {
     cluster.faults.add({ resource: 'pods', verb: 'list', latencyMs: 30 });
     const source = await open();
-    for await (const batch of source.listPages('Pod', null, {}, podRecord, POD_FIELDS)) {
+    for await (const batch of source.listPages('Pod', null, {}, podRecord, { projection: POD_FIELDS })) {
       expect(batch.length).toBeGreaterThan(0);
       break;
     }
@@ -132,6 +147,27 @@ describe('readScope: the pod list started with loadBase', () => {
     for await (const batch of pods) keys.push(...batch.map((p) => `${p.namespace}/${p.name}`));
     return keys;
   };
+
+  it("asks for the pods before anything else (the server answers what arrives together in turn)", async () => {
+    const calls: string[] = [];
+    const source = {
+      info: () => ({ type: 'snapshot' as const, location: 'fake' }),
+      defaultNamespace: () => 'default',
+      getPod: async () => null,
+      getWorkload: async () => null,
+      loadBase: async () => {
+        calls.push('loadBase');
+        return { namespaces: [], webhookConfigurations: [], configMaps: [], proxyConfigs: [], workloads: [], services: [], gateways: [], authorizationPolicies: [], partial: false, warnings: [] };
+      },
+      async *pods() {
+        calls.push('pods');
+        yield [];
+      },
+    } satisfies ClusterSource;
+    const { pods } = await readScope(source, ALL);
+    expect(calls).toEqual(['pods', 'loadBase']);
+    for await (const batch of pods) expect(batch).toEqual([]);
+  });
 
   it('pods arrive while the start-up reads are still on their way, and no page is requested twice', async () => {
     cluster.faults.add({ resource: 'namespaces', latencyMs: 400 });

@@ -2,7 +2,7 @@
 // passed it in key order (`<namespace>/` compared as a string) or ended; order broken before an
 // admission only makes that list wait for its end, broken at or below one fails the feed.
 import { describe, expect, it } from 'vitest';
-import { OutOfOrderList, WorkloadFeed } from '../../src/cluster/workload-feed.js';
+import { LEAD_RECORDS, OutOfOrderList, WorkloadFeed } from '../../src/cluster/workload-feed.js';
 import type { WorkloadRecord } from '../../src/engine/types.js';
 
 const w = (namespace: string, name = 'app'): WorkloadRecord =>
@@ -126,5 +126,81 @@ describe('WorkloadFeed', () => {
     expect(feed.admits('a')).toBe(false);
     feed.add(0, [w('a')]); // ignored
     expect(feed.take()).toEqual([]);
+  });
+});
+
+describe('WorkloadFeed pacing: a list reads on only as far ahead of the audit as it needs', () => {
+  /** `n` records of one list, spread over namespaces `${prefix}-000`, `${prefix}-001`, ... (`perNamespace` each). */
+  const records = (prefix: string, n: number, perNamespace = 10, from = 0) =>
+    Array.from({ length: n }, (_, i) => w(`${prefix}-${String(from + Math.floor(i / perNamespace)).padStart(3, '0')}`, `app-${i}`));
+
+  it(`waits once it holds ${LEAD_RECORDS} records in namespaces no one has asked about, and reads on when the audit gets to them`, async () => {
+    const feed = new WorkloadFeed(['Deployment', 'StatefulSet']);
+    feed.add(0, records('ns', LEAD_RECORDS - 10));
+    expect(await settled(feed.paced(0))).toBe('resolved');
+    feed.add(0, records('ns', 10, 10, (LEAD_RECORDS - 10) / 10));
+    const waiting = feed.paced(0);
+    expect(await settled(waiting)).toBe('pending');
+    expect(await settled(feed.paced(1))).toBe('resolved'); // the other list holds nothing
+    // A pod of ns-000 asks: its 10 records no longer count as ahead.
+    feed.admits('ns-000');
+    expect(await settled(waiting)).toBe('resolved');
+    expect(await settled(feed.paced(0))).toBe('resolved');
+  });
+
+  it('a namespace asked about and not yet admitted counts too: a pod waiting for a list never waits on its pacing', async () => {
+    const feed = new WorkloadFeed(['Deployment', 'StatefulSet']);
+    feed.add(1, records('a', LEAD_RECORDS, 1000)); // all in a-000
+    const paced = feed.paced(1);
+    expect(await settled(paced)).toBe('pending');
+    // A pod of b: the StatefulSets are past a-000 only (not past b), the Deployments hold nothing yet.
+    const admitted = feed.whenAdmits('b');
+    expect(await settled(paced)).toBe('resolved');
+    feed.add(1, [w('c')]);
+    feed.end(0);
+    expect(await settled(admitted)).toBe('resolved');
+  });
+
+  it("the lists the base state waits to end never wait; whenCovers' namespaces count as asked about", async () => {
+    const feed = new WorkloadFeed(['Deployment', 'DaemonSet']);
+    feed.add(0, records('ns', LEAD_RECORDS));
+    feed.add(1, records('ns', LEAD_RECORDS));
+    const deployments = feed.paced(0);
+    const daemonSets = feed.paced(1);
+    expect(await settled(deployments)).toBe('pending');
+    expect(await settled(daemonSets)).toBe('pending');
+    const covered = feed.whenCovers(['ns-050'], [1]);
+    expect(await settled(daemonSets)).toBe('resolved');
+    expect(await settled(feed.paced(1))).toBe('resolved');
+    // Up to ns-050: 510 records of the Deployments are asked about, fewer than the lead remain ahead.
+    expect(await settled(deployments)).toBe('resolved');
+    feed.end(1);
+    expect(await settled(covered)).toBe('resolved');
+  });
+
+  it('every list reads to its end once the pods are all in (whenEnded), or once the feed fails', async () => {
+    const ended = new WorkloadFeed(['Deployment']);
+    ended.add(0, records('ns', LEAD_RECORDS));
+    const waiting = ended.paced(0);
+    expect(await settled(waiting)).toBe('pending');
+    const gaps = ended.whenEnded();
+    expect(await settled(waiting)).toBe('resolved');
+    expect(await settled(ended.paced(0))).toBe('resolved');
+    ended.end(0);
+    expect(await gaps).toEqual([]);
+
+    const failed = new WorkloadFeed(['Deployment']);
+    failed.add(0, records('ns', LEAD_RECORDS));
+    const stopped = failed.paced(0);
+    failed.fail(new Error('gone'));
+    expect(await settled(stopped)).toBe('resolved');
+    expect(failed.failed).toBe(true);
+  });
+
+  it('a list read namespace by namespace (unordered) never waits: it admits nothing until it ends', async () => {
+    const feed = new WorkloadFeed(['Deployment']);
+    feed.unordered(0);
+    feed.add(0, records('ns', 2 * LEAD_RECORDS));
+    expect(await settled(feed.paced(0))).toBe('resolved');
   });
 });
