@@ -31,18 +31,19 @@ async function auditOnce(source: ClusterSource, scope: Scope, options: AuditOpti
   const progress = options.onProgress ?? (() => undefined);
   progress('reading cluster configuration…', true);
   const { base, pods, workloads } = await readScope(source, scope, { onProgress: (n) => progress(`listing pods… ${n}`), streamWorkloads });
-  const ctx = buildClusterContext({ ...base, pods: [] });
-  // Bound, not a closure: a closure here would hold this whole scope (ctx with it) for as long as any
-  // closure of it lives, the pod list's onProgress included.
-  workloads?.attach(ctx.workloads.add.bind(ctx.workloads));
-  const builder = new ReportBuilder(ctx, {
-    namespaces: scope.labelSelector ? [] : base.namespaces.map((n) => n.name),
-    source: { ...source.info(), partial: base.partial, warnings: base.warnings },
-    driftOnly: options.driftOnly,
-  });
-  let seen = 0;
+  let builder: ReportBuilder;
   let workloadGaps: string[] = [];
   try {
+    const ctx = buildClusterContext({ ...base, pods: [] });
+    // Bound, not a closure: a closure here would hold this whole scope (ctx with it) for as long as any
+    // closure of it lives, the pod list's onProgress included.
+    workloads?.attach(ctx.workloads.add.bind(ctx.workloads));
+    builder = new ReportBuilder(ctx, {
+      namespaces: scope.labelSelector ? [] : base.namespaces.map((n) => n.name),
+      source: { ...source.info(), partial: base.partial, warnings: base.warnings },
+      driftOnly: options.driftOnly,
+    });
+    let seen = 0;
     for await (const page of pods) {
       for (const pod of page) {
         if (workloads && !workloads.admits(pod.namespace)) await workloads.whenAdmits(pod.namespace);
@@ -54,7 +55,7 @@ async function auditOnce(source: ClusterSource, scope: Scope, options: AuditOpti
     // Every workload list has ended (also when no pod needed it): its failure fails the audit, its RBAC gaps are reported.
     if (workloads) workloadGaps = await workloads.whenEnded();
   } catch (err) {
-    workloads?.fail(err); // the workload lists still under way stop
+    workloads?.fail(err); // the workload lists still under way (or waiting for the audit) stop
     throw err;
   }
   const gaps = [...workloadGaps, ...(source.podWarnings ?? [])];

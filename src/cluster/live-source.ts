@@ -67,11 +67,11 @@ export function resourcePath(kind: ResourceKind, namespace: string | null, name?
   return `${root}${ns}/${r.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
-/** How a list is read: its projection, page size, and whether the next page is requested ahead (PagedList). */
+/** How a list is read: its projection, page size, and its pace (PagedListOptions.paced; default: a page ahead). */
 export interface ListOptions {
   projection?: Projection;
   pageSize?: number;
-  requestAhead?: boolean;
+  paced?: () => Promise<boolean>;
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -173,7 +173,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     map: (raw: RawObject) => T = (raw) => raw as T,
     options: ListOptions = {},
   ): PagedList<T> {
-    const { projection, pageSize = this.pageSize, requestAhead = true } = options;
+    const { projection, pageSize = this.pageSize, paced } = options;
     const parseItem = (json: string): { key: string; value: T } => {
       const raw = JSON.parse(json) as RawObject;
       raw.kind ??= kind;
@@ -191,7 +191,7 @@ export class LiveSource implements ClusterSource, ClusterWriter {
       // receive window still small on a new connection) is read once, about 128 KB. (25,000 pods: the
       // first pod page took 300 ms to arrive, the floor's 10 ms.)
       chunksPerTurn: kind === 'Pod' ? CHUNKS_PER_TURN : 1,
-      requestAhead,
+      ...(paced ? { paced } : {}),
     });
   }
 
@@ -244,7 +244,8 @@ export class LiveSource implements ClusterSource, ClusterWriter {
    * arrive through `workloads` (workload-feed.ts), while pods are audited.
    */
   async loadBaseStreaming(scope: Scope): Promise<{ base: BaseState; workloads: WorkloadFeed }> {
-    const workloads = new WorkloadFeed(LISTED_WORKLOADS);
+    // Each list reads on while it holds less than 2 pages of records ahead of the pods.
+    const workloads = new WorkloadFeed(LISTED_WORKLOADS, this.pageSize > 0 ? 2 * this.pageSize : Infinity);
     const base = await this.loadBase(scope, { feed: workloads });
     return { base, workloads };
   }
@@ -310,12 +311,13 @@ export class LiveSource implements ClusterSource, ClusterWriter {
     this.knownNamespaces = namespacesRead.then((r) => (r.ok ? r.value.map((n) => String(n.metadata?.name ?? '')).filter(Boolean) : []));
     const gaps = LISTED_WORKLOADS.map((): string[] => []);
     let abandoned = false;
-    // Streamed lists pace themselves to the audit (WorkloadFeed.paced): no page requested ahead, none left unread.
+    // Streamed lists go at the audit's pace (WorkloadFeed.paced), waiting between pages; a list stops
+    // there once the feed has failed.
     const listWorkloads = (kind: WorkloadKind, k: number) =>
       this.listScoped(kind, scope.namespace, {}, gaps[k]!, (raw) => longLived(workloadRecord(raw)), {
         projection: WORKLOAD_FIELDS,
         pageSize: feed ? this.pageSize : this.pageSize * BASE_PAGE_FACTOR,
-        requestAhead: !feed,
+        ...(feed ? { paced: () => feed.paced(k).then(() => !feed.failed && !abandoned) } : {}),
         onFallback: () => feed?.unordered(k),
       });
     let workloadsRead: Promise<Settled<WorkloadRecord[][]>> | null = null;
@@ -329,7 +331,6 @@ export class LiveSource implements ClusterSource, ClusterWriter {
           for await (const page of listWorkloads(kind, k)) {
             if (abandoned || feed.failed) return;
             feed.add(k, page);
-            await feed.paced(k);
           }
           feed.end(k, gaps[k]!.map(workloadGapWarning));
         })().catch((err: unknown) => feed.fail(err));

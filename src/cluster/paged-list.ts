@@ -26,11 +26,13 @@ export interface PagedListOptions<T> {
   /** See ListPageOptions.chunksPerTurn. */
   chunksPerTurn?: number;
   /**
-   * Request the next page as soon as the current one's head has come (default true). Without it, the
-   * next page is requested once the reader asks for more than the current page: a reader that paces
-   * itself (workload-feed.ts) then leaves no response waiting unread at the server.
+   * The list reads at this pace instead of ahead: no page is requested before the current one has been
+   * read, and then only once `paced()` resolves (false: the list stops there, as if its reader had).
+   * A list that waits so is between two responses, never in the middle of one (a response left unread
+   * would run into the request timeout). Without it, the next page is requested as soon as the current
+   * one's head has come.
    */
-  requestAhead?: boolean;
+  paced?: () => Promise<boolean>;
 }
 
 type Batch<T> = { key: string; value: T }[];
@@ -101,6 +103,7 @@ export class PagedList<T> {
         }
         const token = continueOf(head);
         if (!token) return;
+        if (this.options.paced && !(await this.options.paced())) return;
         // The page's own last word on where the list goes on.
         if (this.ahead?.token !== token) {
           this.drop(this.ahead);
@@ -137,7 +140,7 @@ export class PagedList<T> {
 
   /** Requests the page after `page` once its head names one; replaces a request sent with another token. */
   private requestAhead(page: PageFetch<T>): void {
-    if (this.options.requestAhead === false) return;
+    if (this.options.paced) return;
     if (page.next === undefined || this.ahead?.token === (page.next ?? undefined)) return;
     this.drop(this.ahead);
     this.ahead = page.next ? this.fetch(page.next) : null;

@@ -14,16 +14,16 @@
 // is then redone without the feed, see audit-cluster.ts). A list read namespace by namespace (the RBAC
 // fallback) is not in key order: it admits only once it has ended.
 //
-// The lists pace themselves to the audit (paced): a list that holds LEAD_RECORDS records in namespaces
-// past every namespace asked about so far (by pods, or by the base state: istiod's namespaces) waits
-// before reading on. Pods hold most of a cluster's bytes and come slower than their workloads (50 pods
+// The lists go at the audit's pace (paced): a list that holds `lead` records in namespaces past every
+// namespace asked about so far (by pods, or by the base state: istiod's namespaces) waits before it
+// reads its next page. Pods hold most of a cluster's bytes and come slower than their workloads (50 pods
 // and 9 Deployments a namespace: a page of Deployments covers 5 pages of pods); read at full speed, the
 // workload lists took a third of the CPU while the first pod pages arrived, and held them up.
 import type { WorkloadRecord } from '../engine/types.js';
 
 /**
- * Records a list may hold in namespaces no pod has asked about yet before it waits: two pages of 500.
- * A list that waits reads on (a round trip and a page) while the audit goes through those records.
+ * Records a list may hold in namespaces no pod has asked about yet before it waits, by default (the live
+ * source gives two pages' worth): when it reads on, a round trip and a page, the audit goes through them.
  */
 export const LEAD_RECORDS = 1000;
 
@@ -68,7 +68,10 @@ export class WorkloadFeed {
   private pacing = true;
   private pacedWaiters: { list: number; resolve: () => void }[] = [];
 
-  constructor(readonly kinds: readonly string[]) {
+  constructor(
+    readonly kinds: readonly string[],
+    private readonly leadRecords = LEAD_RECORDS,
+  ) {
     this.lastKey = kinds.map(() => '');
     this.lastNamespace = kinds.map(() => '');
     this.ended = kinds.map(() => false);
@@ -134,8 +137,8 @@ export class WorkloadFeed {
   }
 
   /**
-   * Resolves when list `list` may read on: at once unless it holds LEAD_RECORDS records in namespaces no
-   * one has asked about yet; then once the audit (or the base state) asks for one of them, the pods are
+   * Resolves when list `list` may read on: at once unless it holds `lead` records in namespaces no one
+   * has asked about yet; then once the audit (or the base state) asks for one of them, the pods are
    * all in, or the feed fails. An unordered list never waits (it admits nothing until it ends).
    */
   paced(list: number): Promise<void> {
@@ -144,7 +147,7 @@ export class WorkloadFeed {
   }
 
   private mayRead(list: number): boolean {
-    return !this.pacing || this.failure !== null || this.unpaced[list]! || !this.ordered[list] || this.lead[list]! < LEAD_RECORDS;
+    return !this.pacing || this.failure !== null || this.unpaced[list]! || !this.ordered[list] || this.lead[list]! < this.leadRecords;
   }
 
   private countAhead(list: number, key: string): void {

@@ -138,7 +138,10 @@ export class ReportBuilder {
   private readonly drifts = new Interner<PodAudit['drift']>((d) => d.join(','));
   private readonly noFindings = new Interner<PodAudit['findings']>(() => '');
   private readonly pods: PodAudit[] = [];
-  /** The pods came in report order (a cluster-wide list's is): build() need not sort them. */
+  /**
+   * The pods came in report order: build() need not sort them. A cluster-wide list's usually is (key
+   * order `<namespace>/<name>` differs where a namespace name is a prefix of another: team-a/ < team/).
+   */
   private inOrder = true;
   private readonly byDrift: Record<string, number> = {};
   private readonly byFinding: Record<string, number> = {};

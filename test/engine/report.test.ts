@@ -100,6 +100,8 @@ describe('ReportBuilder', () => {
     // In order but for the last one (by name, then by namespace).
     expect(names([...inOrder, pod({ namespace: 'inj', name: '0' })])).toEqual(['canary/a', 'canary/b', 'inj/0', 'inj/a']);
     expect(names([...inOrder, pod({ namespace: 'canary', name: 'c' })])).toEqual(['canary/a', 'canary/b', 'canary/c', 'inj/a']);
+    // A cluster-wide list's key order (`team-a/` before `team/`) is not report order.
+    expect(names([pod({ namespace: 'team-a', name: 'x' }), pod({ namespace: 'team', name: 'y' })])).toEqual(['team/y', 'team-a/x']);
   });
 
   it('driftOnly keeps drifted pods (and pods with findings) but counts every pod', () => {

@@ -112,18 +112,30 @@ describe('paged lists with the next page requested ahead', () => {
     expect(pages.filter((p) => p === 1)).toHaveLength(2);
   });
 
-  it('without requestAhead, the next page is requested only once the reader asks for more than the current one', async () => {
+  it('paced: the next page is requested only once the current one has been read and paced() has resolved', async () => {
     const source = await open();
-    const pages = source.listPages('Pod', null, {}, podRecord, { projection: POD_FIELDS, requestAhead: false })[Symbol.asyncIterator]();
+    const requestedAtCall: number[] = [];
+    const paced = async () => {
+      requestedAtCall.push(podPages().length);
+      await sleep(20);
+      return true;
+    };
     const keys: string[] = [];
-    const first = await pages.next();
-    for (const p of first.value ?? []) keys.push(`${p.namespace}/${p.name}`);
-    await sleep(100);
-    expect(podPages()).toEqual([1]); // page 1's head named page 2 long ago
-    for (let step = await pages.next(); !step.done; step = await pages.next()) for (const p of step.value) keys.push(`${p.namespace}/${p.name}`);
+    for await (const batch of source.listPages('Pod', null, {}, podRecord, { projection: POD_FIELDS, paced })) keys.push(...batch.map((p) => `${p.namespace}/${p.name}`));
     await source.close();
     expect(keys.sort()).toEqual(expected);
     expect(podPages()).toEqual(Array.from({ length: PODS / PAGE }, (_, i) => i + 1));
+    // Once between two pages, each time with no page requested ahead (none left unread meanwhile).
+    expect(requestedAtCall).toEqual(Array.from({ length: PODS / PAGE - 1 }, (_, i) => i + 1));
+  });
+
+  it('paced() resolving false stops the list there', async () => {
+    const source = await open();
+    const keys: string[] = [];
+    for await (const batch of source.listPages('Pod', null, {}, podRecord, { projection: POD_FIELDS, paced: async () => false })) keys.push(...batch.map((p) => `${p.namespace}/${p.name}`));
+    await source.close();
+    expect(keys).toHaveLength(PAGE);
+    expect(podPages()).toEqual([1]);
   });
 
   it('a reader that stops early leaves no request behind', async () => {

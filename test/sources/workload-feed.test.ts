@@ -164,7 +164,7 @@ describe('WorkloadFeed pacing: a list reads on only as far ahead of the audit as
   it("the lists the base state waits to end never wait; whenCovers' namespaces count as asked about", async () => {
     const feed = new WorkloadFeed(['Deployment', 'DaemonSet']);
     feed.add(0, records('ns', LEAD_RECORDS));
-    feed.add(1, records('ns', LEAD_RECORDS));
+    feed.add(1, records('ns', 2 * LEAD_RECORDS)); // past ns-050 still more than the lead
     const deployments = feed.paced(0);
     const daemonSets = feed.paced(1);
     expect(await settled(deployments)).toBe('pending');
@@ -195,6 +195,14 @@ describe('WorkloadFeed pacing: a list reads on only as far ahead of the audit as
     failed.fail(new Error('gone'));
     expect(await settled(stopped)).toBe('resolved');
     expect(failed.failed).toBe(true);
+  });
+
+  it('the lead is the feed\'s own (the live source gives two pages\' worth)', async () => {
+    const feed = new WorkloadFeed(['Deployment'], 4);
+    feed.add(0, records('ns', 3, 1));
+    expect(await settled(feed.paced(0))).toBe('resolved');
+    feed.add(0, records('ns', 1, 1, 3));
+    expect(await settled(feed.paced(0))).toBe('pending');
   });
 
   it('a list read namespace by namespace (unordered) never waits: it admits nothing until it ends', async () => {
