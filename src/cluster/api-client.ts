@@ -102,24 +102,13 @@ export class ApiClient {
         signal?.throwIfAborted();
         response = await this.open('GET', path, query, undefined, undefined, signal);
         let batch: T[] = [];
-        let headSeen = !onHead;
-        const splitter = new ListSplitter((json) => batch.push(parseItem(json)), {
-          ...(projection ? { projection } : {}),
-          ...(onHead
-            ? {
-                onHead: (head) => {
-                  headSeen = true;
-                  onHead(head);
-                },
-              }
-            : {}),
-        });
+        const splitter = new ListSplitter((json) => batch.push(parseItem(json)), { ...(projection ? { projection } : {}), ...(onHead ? { onHead } : {}) });
         for await (const chunk of readAhead(response.res, READ_AHEAD_BYTES, chunksPerTurn)) {
-          if (!headSeen && chunk.length > HEAD_BYTES) {
+          if (onHead && !splitter.headDone && chunk.length > HEAD_BYTES) {
             // The head alone first: a request onHead sends is written in a nextTick callback (Node hands it
             // its kept-alive socket there), so it leaves now, not once the rest of the chunk is parsed.
             splitter.push(chunk.subarray(0, HEAD_BYTES));
-            if (headSeen) await afterNextTicks();
+            if (splitter.headDone) await afterNextTicks();
             splitter.push(chunk.subarray(HEAD_BYTES));
           } else splitter.push(chunk);
           if (batch.length > 0) {

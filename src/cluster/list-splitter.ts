@@ -168,6 +168,11 @@ export class ListSplitter {
     this.onHead = options.onHead;
   }
 
+  /** The items array has started: the head is complete (and was handed to `onHead`). */
+  get headDone(): boolean {
+    return this.phase !== 'head';
+  }
+
   /** Feeds the next chunk; complete items are handed to `onItem` before this returns. */
   push(chunk: Buffer): void {
     const s = this.decoder.write(chunk);

@@ -206,7 +206,7 @@ export class ReportBuilder {
 
   build(): InjectionReport {
     for (const name of this.options.namespaces) this.namespace(name);
-    const namespaces = [...this.namespaces.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const namespaces = [...this.namespaces.values()].sort((a, b) => cmp(a.name, b.name));
     for (const ns of namespaces) for (const f of ns.findings) this.byFinding[f.code] = (this.byFinding[f.code] ?? 0) + 1;
     const findings = [...this.ctx.findings];
     if (this.ctx.hooks.length === 0) {

@@ -64,6 +64,19 @@ describe('splitList', () => {
     expect(splitter.end()).toEqual({ kind: 'PodList', items: [] });
   });
 
+  it('headDone: once the items array starts, when onHead has the head', () => {
+    const heads: unknown[] = [];
+    const splitter = new ListSplitter(() => undefined, { onHead: (h) => heads.push(h) });
+    splitter.push(Buffer.from('{"kind":"PodList","metadata":{"continue":"t"},"ite'));
+    expect(splitter.headDone).toBe(false);
+    expect(heads).toEqual([]);
+    splitter.push(Buffer.from('ms":[{"a":1}'));
+    expect(splitter.headDone).toBe(true);
+    expect(heads).toEqual([{ kind: 'PodList', metadata: { continue: 't' }, items: [] }]);
+    splitter.push(Buffer.from(']}'));
+    expect(splitter.headDone).toBe(true);
+  });
+
   it('handles pretty-printed JSON and unicode', () => {
     const list = { metadata: { continue: 'tok' }, items: [{ name: 'ünïcødé ✓' }, { name: 'b' }] };
     const { head, items } = splitList(JSON.stringify(list, null, 2));
